@@ -1,0 +1,3 @@
+"""Agent-portal pages of this app, mounted under /app/."""
+
+urlpatterns: list = []

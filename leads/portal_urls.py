@@ -1,0 +1,3 @@
+"""Client-portal pages of this app, mounted under /portal/."""
+
+urlpatterns: list = []

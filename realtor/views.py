@@ -1,0 +1,30 @@
+"""Core views: health check and the landing redirect."""
+
+from django.contrib.auth.decorators import login_required
+from django.db import connection
+from django.db.utils import DatabaseError
+from django.http import JsonResponse
+from django.shortcuts import redirect
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+
+@require_GET
+@never_cache
+def healthz(request):
+    """200 ``{"status": "ok", "database": "ok"}``; 503 when the database does not answer."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except DatabaseError:
+        return JsonResponse({"status": "error", "database": "unreachable"}, status=503)
+    return JsonResponse({"status": "ok", "database": "ok"})
+
+
+@login_required
+def home(request):
+    """Send each user to their door: clients to the portal, everyone else to the agent app."""
+    if request.user.is_client:
+        return redirect("portal:home")
+    return redirect("app:dashboard")
