@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.db import models
 from django.db.models import Q
-from django.utils import timezone
 
 from leads.models import Contact
 from properties.models import Listing
@@ -44,7 +43,9 @@ class Offer(TimeStampedModel):
     financing_type = models.CharField(max_length=15, choices=Financing.choices, default=Financing.CONVENTIONAL)
     down_payment = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
     seller_concessions = models.DecimalField(max_digits=14, decimal_places=2, default=0)
-    contingencies = models.JSONField(default=list, blank=True, help_text="e.g. financing, inspection, appraisal, sale of home")
+    contingencies = models.JSONField(
+        default=list, blank=True, help_text="e.g. financing, inspection, appraisal, sale of home"
+    )
     closing_date = models.DateField(null=True, blank=True)
     expires_at = models.DateTimeField(null=True, blank=True)
     notes = models.TextField(blank=True)

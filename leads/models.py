@@ -58,9 +58,7 @@ class Contact(TimeStampedModel):
         UNKNOWN = "", "Unknown"
 
     brokerage = models.ForeignKey(Brokerage, on_delete=models.CASCADE, related_name="contacts")
-    assigned_agent = models.ForeignKey(
-        Agent, null=True, blank=True, on_delete=models.SET_NULL, related_name="contacts"
-    )
+    assigned_agent = models.ForeignKey(Agent, null=True, blank=True, on_delete=models.SET_NULL, related_name="contacts")
     user = models.OneToOneField(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="contact")
     first_name = models.CharField(max_length=100, blank=True)
     last_name = models.CharField(max_length=100, blank=True)
@@ -71,7 +69,9 @@ class Contact(TimeStampedModel):
     contact_type = models.CharField(max_length=10, choices=ContactType.choices, default=ContactType.BUYER)
     stage = models.CharField(max_length=20, choices=Stage.choices, default=Stage.NEW, db_index=True)
     source = models.ForeignKey(LeadSource, null=True, blank=True, on_delete=models.SET_NULL, related_name="contacts")
-    system = models.CharField(max_length=50, blank=True, help_text="The system that delivered the lead (API, form, webhook).")
+    system = models.CharField(
+        max_length=50, blank=True, help_text="The system that delivered the lead (API, form, webhook)."
+    )
     campaign = models.CharField(max_length=100, blank=True)
     utm_source = models.CharField(max_length=100, blank=True)
     utm_medium = models.CharField(max_length=100, blank=True)

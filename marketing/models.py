@@ -20,7 +20,9 @@ class Brand(TimeStampedModel):
     tagline = models.CharField(max_length=200, blank=True)
     primary_color = models.CharField(max_length=7, default="#1f4e79")
     logo_url = models.URLField(blank=True)
-    postal_address = models.CharField(max_length=255, help_text="Physical postal address required in commercial email (15 U.S.C. 7704(a)(5)).")
+    postal_address = models.CharField(
+        max_length=255, help_text="Physical postal address required in commercial email (15 U.S.C. 7704(a)(5))."
+    )
     reply_to = models.EmailField(blank=True)
 
     def __str__(self) -> str:

@@ -120,8 +120,12 @@ class Listing(TimeStampedModel):
             models.Index(fields=["latitude", "longitude"], name="listing_lat_lon"),
         ]
         constraints = [
-            models.CheckConstraint(condition=Q(list_price__isnull=True) | Q(list_price__gte=0), name="listing_list_price_nonneg"),
-            models.CheckConstraint(condition=Q(close_price__isnull=True) | Q(close_price__gte=0), name="listing_close_price_nonneg"),
+            models.CheckConstraint(
+                condition=Q(list_price__isnull=True) | Q(list_price__gte=0), name="listing_list_price_nonneg"
+            ),
+            models.CheckConstraint(
+                condition=Q(close_price__isnull=True) | Q(close_price__gte=0), name="listing_close_price_nonneg"
+            ),
             models.CheckConstraint(
                 condition=~Q(standard_status="Closed") | (Q(close_price__isnull=False) & Q(close_date__isnull=False)),
                 name="listing_closed_has_close_price_and_date",
@@ -225,6 +229,7 @@ class OpenHouse(models.Model):
         ordering = ["open_house_start_time"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(open_house_end_time__gt=models.F("open_house_start_time")), name="open_house_ends_after_start"
+                condition=Q(open_house_end_time__gt=models.F("open_house_start_time")),
+                name="open_house_ends_after_start",
             )
         ]

@@ -63,9 +63,7 @@ def set_client_factory(factory: Callable[[], anthropic.Anthropic] | None) -> Non
 def _client() -> anthropic.Anthropic:
     if _client_factory is not None:
         return _client_factory()
-    return anthropic.Anthropic(
-        api_key=settings.ANTHROPIC_API_KEY, timeout=settings.AI_TIMEOUT_SECONDS, max_retries=1
-    )
+    return anthropic.Anthropic(api_key=settings.ANTHROPIC_API_KEY, timeout=settings.AI_TIMEOUT_SECONDS, max_retries=1)
 
 
 def generate(

@@ -12,6 +12,7 @@ api_v1 = [
     path("", include(core_api)),
     path("", include("properties.api.urls")),
     path("", include("leads.api.urls")),
+    path("webhooks/", include("leads.api.webhook_urls")),
     path("", include("contracts.api.urls")),
     path("", include("marketing.api.urls")),
     path("", include("analytics.api.urls")),

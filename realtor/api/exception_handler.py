@@ -22,16 +22,18 @@ def _as_lists(detail) -> dict:
 
 def exception_handler(exc, context):
     if isinstance(exc, DomainError):
-        return Response(
-            {"error": exc.code, "message": exc.message, "fields": exc.fields}, status=exc.status_code
-        )
+        return Response({"error": exc.code, "message": exc.message, "fields": exc.fields}, status=exc.status_code)
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(exc.message_dict if hasattr(exc, "error_dict") else exc.messages)
     response = drf_exception_handler(exc, context)
     if response is None:
         return None
     if isinstance(exc, exceptions.ValidationError):
-        response.data = {"error": "invalid", "message": "The request has invalid fields.", "fields": _as_lists(exc.detail)}
+        response.data = {
+            "error": "invalid",
+            "message": "The request has invalid fields.",
+            "fields": _as_lists(exc.detail),
+        }
     elif isinstance(exc, Http404 | exceptions.NotFound):
         response.data = {"error": "not_found", "message": "Not found.", "fields": {}}
     else:

@@ -31,7 +31,9 @@ class ObtainTokenView(APIView):
         data = TokenRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         user = authenticate(
-            request=request._request, username=data.validated_data["email"].lower(), password=data.validated_data["password"]
+            request=request._request,
+            username=data.validated_data["email"].lower(),
+            password=data.validated_data["password"],
         )
         if user is None or not user.is_active:
             raise serializers.ValidationError({"non_field_errors": ["Unable to sign in with those credentials."]})
