@@ -78,15 +78,24 @@ def nearest_zip(latitude: float, longitude: float, *, state: str | None = None) 
     return places[idx]
 
 
-def nearest_zips(latitudes: np.ndarray, longitudes: np.ndarray, *, state: str | None = None) -> list[ZipPlace]:
-    """Vectorised :func:`nearest_zip` for many points (degrees in, one ZipPlace per point)."""
-    places, lats, lons = _zip_table(state)
-    out: list[ZipPlace] = []
-    chunk = 2000
-    for start in range(0, len(latitudes), chunk):
-        la = np.radians(np.asarray(latitudes[start : start + chunk], dtype=float))[:, None]
-        lo = np.radians(np.asarray(longitudes[start : start + chunk], dtype=float))[:, None]
-        zl, zo = np.radians(lats)[None, :], np.radians(lons)[None, :]
-        a = np.sin((zl - la) / 2) ** 2 + np.cos(la) * np.cos(zl) * np.sin((zo - lo) / 2) ** 2
-        out.extend(places[i] for i in np.argmin(a, axis=1))
-    return out
+@lru_cache(maxsize=8)
+def _zip_tree(state: str | None):
+    from sklearn.neighbors import BallTree
+
+    _, lats, lons = _zip_table(state)
+    return BallTree(np.radians(np.column_stack([lats, lons])), metric="haversine")
+
+
+def nearest_zips(latitudes, longitudes, *, state: str | None = None) -> list[ZipPlace]:
+    """Vectorised :func:`nearest_zip` for many points (degrees in, one ZipPlace per point).
+
+    Uses a haversine ball tree (scikit-learn), so 40k points take well under a second.
+    """
+    places, _, _ = _zip_table(state)
+    if not places:
+        raise ValueError(f"no ZIP codes known for state {state!r}")
+    points = np.radians(np.column_stack([np.asarray(latitudes, dtype=float), np.asarray(longitudes, dtype=float)]))
+    if len(points) == 0:
+        return []
+    _, idx = _zip_tree(state).query(points, k=1)
+    return [places[i] for i in idx[:, 0]]

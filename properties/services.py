@@ -46,3 +46,10 @@ def describe_listing(*, listing: Listing, refresh: bool = False) -> Listing:
     listing.ai_description = result.text
     listing.ai_description_call_id = result.call_id
     return listing
+
+
+def request_listing_description(*, listing: Listing) -> None:
+    """Queue a fresh AI description for ``listing`` once the current transaction commits."""
+    from . import tasks
+
+    tasks.refresh_listing_description.delay_on_commit(listing.pk)

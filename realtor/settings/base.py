@@ -7,6 +7,7 @@ project runs embedded: a SQLite file database and Celery tasks executed in proce
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -135,9 +136,20 @@ SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=0)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 
-EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.smtp.EmailBackend")
-EMAIL_HOST = env("EMAIL_HOST", default="localhost")
-EMAIL_PORT = env.int("EMAIL_PORT", default=25)
+# Outbound email (Django 6.1 MAILERS). SMTP by default; EMAIL_BACKEND swaps the backend.
+_EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.smtp.EmailBackend")
+_EMAIL_OPTIONS = (
+    {
+        "host": env("EMAIL_HOST", default="localhost"),
+        "port": env.int("EMAIL_PORT", default=25),
+        "username": env("EMAIL_HOST_USER", default=""),
+        "password": env("EMAIL_HOST_PASSWORD", default=""),
+        "use_tls": env.bool("EMAIL_USE_TLS", default=False),
+    }
+    if _EMAIL_BACKEND.endswith("smtp.EmailBackend")
+    else {}
+)
+MAILERS = {"default": {"BACKEND": _EMAIL_BACKEND, "OPTIONS": _EMAIL_OPTIONS}}
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Realtor <no-reply@localhost>")
 
 # REST API
@@ -172,6 +184,13 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
+    # One name per shared choice set, whatever the field is called in each serializer
+    # (webhook ``type`` vs ``contact_type``; ``timeline`` with and without the blank choice).
+    "ENUM_NAME_OVERRIDES": {
+        "ContactTypeEnum": "leads.models.Contact.ContactType",
+        "ContactStageEnum": "leads.models.Contact.Stage",
+        "TimelineEnum": "leads.models.Contact.Timeline",
+    },
 }
 
 # Celery: embedded (tasks run in process) unless a broker is configured.
@@ -179,6 +198,7 @@ CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="")
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", default=None)
+CELERY_TASK_DEFAULT_QUEUE = env("CELERY_TASK_DEFAULT_QUEUE", default="celery")
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
@@ -191,7 +211,16 @@ CELERY_TASK_SOFT_TIME_LIMIT = 540
 # and never schedule a countdown longer than it (long timers are beat sweeps).
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 900}
 CELERY_TIMEZONE = TIME_ZONE
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE: dict = {
+    # Speed-to-lead: escalate and reassign leads nobody contacted within their source's SLA.
+    "leads-sweep-sla": {"task": "leads.tasks.sweep_sla", "schedule": 60.0},
+    # Nurture: enroll new leads in the default drip and enqueue the steps now due.
+    "marketing-run-nurture": {"task": "marketing.tasks.run_nurture", "schedule": 60.0},
+    # Listing alerts for instant-alert saved searches (throttled per contact).
+    "marketing-instant-alerts": {"task": "marketing.tasks.send_instant_alerts", "schedule": 60.0},
+    # Daily digest of new matches, 7:00 in TIME_ZONE (before the agents' 8:00 digest).
+    "marketing-daily-digests": {"task": "marketing.tasks.send_daily_digests", "schedule": crontab(hour=7, minute=0)},
+}
 
 # AI gateway (realtor/ai.py): Claude when a key is set, deterministic fallback otherwise.
 ANTHROPIC_API_KEY = env("ANTHROPIC_API_KEY", default="")
