@@ -68,7 +68,9 @@ def ensure_demo_contacts(team: DemoTeam, *, count: int = 60) -> dict[str, Contac
                 consent_text="Synthetic demo consent.",
                 is_synthetic=True,
             )
-            Contact.objects.filter(pk=contact.pk).update(created_at=now - datetime.timedelta(hours=int(rng.integers(1, 24 * 45))))
+            Contact.objects.filter(pk=contact.pk).update(
+                created_at=now - datetime.timedelta(hours=int(rng.integers(1, 24 * 45)))
+            )
             if contact.stage != Contact.Stage.NEW:
                 Activity.objects.create(
                     contact=contact, agent=contact.assigned_agent, kind=Activity.Kind.CALL,

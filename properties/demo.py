@@ -124,4 +124,6 @@ def synthetic_active_listings(
 def load_synthetic_active_listings(*, count: int, agent_keys: list[str]) -> ImportReport:
     """Upsert the synthetic Active listings (idempotent: same seed, same rows)."""
     _, rows = synthetic_active_listings(count=count, agent_keys=agent_keys)
-    return import_rows(((i + 1, r) for i, r in enumerate(rows)), parsed=True, batch_size=0, data_source=SYNTHETIC_SOURCE)
+    return import_rows(
+        ((i + 1, r) for i, r in enumerate(rows)), parsed=True, batch_size=0, data_source=SYNTHETIC_SOURCE
+    )

@@ -15,6 +15,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -45,6 +46,7 @@ _TRUE = {"true", "t", "yes", "y", "1"}
 _FALSE = {"false", "f", "no", "n", "0"}
 
 
+@lru_cache(maxsize=512)
 def header_to_field(header: str) -> str:
     """Map a RESO header to its snake_case name: ``BathroomsTotalInteger`` → ``bathrooms_total_integer``.
 
@@ -168,7 +170,9 @@ def _check_row(values: dict, line: int) -> list[RowError]:
             value = values.get(name)
             if value is not None and value < 0:
                 err(name, "must not be negative")
-            elif value is not None and value > (32767 if isinstance(model_field, models.PositiveSmallIntegerField) else 2**31 - 1):
+            elif value is not None and value > (
+                32767 if isinstance(model_field, models.PositiveSmallIntegerField) else 2**31 - 1
+            ):
                 err(name, "is too large")
         if isinstance(model_field, models.CharField) and len(values.get(name) or "") > model_field.max_length:
             err(name, f"is longer than {model_field.max_length} characters")
@@ -248,7 +252,9 @@ def _resolve_keys(batch: list[tuple[int, dict]], errors: list[RowError]) -> None
     agent_keys = {v["list_agent_key"] for _, v in batch if v.get("list_agent_key")}
     office_keys = {v["list_office_key"] for _, v in batch if v.get("list_office_key")}
     agents = dict(Agent.objects.filter(member_key__in=agent_keys).values_list("member_key", "pk")) if agent_keys else {}
-    offices = dict(Office.objects.filter(office_key__in=office_keys).values_list("office_key", "pk")) if office_keys else {}
+    offices = (
+        dict(Office.objects.filter(office_key__in=office_keys).values_list("office_key", "pk")) if office_keys else {}
+    )
     for line, values in batch:
         for key_name, target, known in (
             ("list_agent_key", "list_agent_id", agents),
@@ -264,10 +270,21 @@ def _resolve_keys(batch: list[tuple[int, dict]], errors: list[RowError]) -> None
 
 def _fill_places(batch: list[tuple[int, dict]]) -> None:
     """Fill a missing ZIP code and city from coordinates (nearest ZIP centroid, offline)."""
-    missing = [v for _, v in batch if not v.get("postal_code") and v.get("latitude") is not None]
-    if not missing:
-        return
-    places = nearest_zips(np.array([v["latitude"] for v in missing]), np.array([v["longitude"] for v in missing]))
+    by_state: dict[str, list[dict]] = {}
+    for _, v in batch:
+        if not v.get("postal_code") and v.get("latitude") is not None:
+            by_state.setdefault(v.get("state_or_province") or "", []).append(v)
+    for state, missing in by_state.items():
+        lats, lons = np.array([v["latitude"] for v in missing]), np.array([v["longitude"] for v in missing])
+        # A known state narrows the search to its ZIPs (and keeps a point near a border in its state).
+        try:
+            places = nearest_zips(lats, lons, state=state or None)
+        except ValueError:
+            places = nearest_zips(lats, lons)
+        _apply_places(missing, places)
+
+
+def _apply_places(missing: list[dict], places) -> None:
     for values, place in zip(missing, places, strict=True):
         values["postal_code"] = place.postal_code
         values.setdefault("city", "")

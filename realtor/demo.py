@@ -66,7 +66,14 @@ def ensure_demo_brokerage() -> DemoTeam:
         if not group.permissions.exists():
             group.permissions.set(
                 Permission.objects.filter(
-                    content_type__app_label__in=["realtor", "properties", "leads", "contracts", "marketing", "analytics"]
+                    content_type__app_label__in=[
+                        "realtor",
+                        "properties",
+                        "leads",
+                        "contracts",
+                        "marketing",
+                        "analytics",
+                    ]
                 )
             )
         broker = _user(

@@ -32,7 +32,9 @@ def write_csv(tmp_path, rows, header=HEADER, name="listings.csv"):
 
 def snapshot():
     return sorted(
-        Listing.objects.values_list("listing_key", "standard_status", "list_price", "close_price", "modification_timestamp")
+        Listing.objects.values_list(
+            "listing_key", "standard_status", "list_price", "close_price", "modification_timestamp"
+        )
     )
 
 

@@ -18,7 +18,9 @@ def claude_reply(text="A bright home.", status=200):
     def handler(request: httpx2.Request) -> httpx2.Response:
         handler.requests.append(request)
         if status != 200:
-            return httpx2.Response(status, json={"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}})
+            return httpx2.Response(
+                status, json={"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}}
+            )
         return httpx2.Response(
             200,
             json={
@@ -64,7 +66,11 @@ def test_without_a_key_the_fallback_writes_the_description_and_says_so():
         "Seattle, 98115. Built in 1960. Contact the listing agent for details or to arrange a showing."
     )
     call = AICall.objects.get()
-    assert (call.provider, call.fallback_used, call.fallback_reason) == ("fallback", True, "ANTHROPIC_API_KEY is not set")
+    assert (call.provider, call.fallback_used, call.fallback_reason) == (
+        "fallback",
+        True,
+        "ANTHROPIC_API_KEY is not set",
+    )
     assert call.inputs["facts"]["Bedrooms"] == 3
     assert call.output == listing.ai_description
     assert call.object_id == str(listing.pk)

@@ -30,7 +30,9 @@ class Command(BaseCommand):
             report = properties_demo.load_seattle_sales(progress=bar.update)
         if report.errors:
             raise CommandError(f"the shipped sales failed to import: {report.errors[:3]}")
-        self.stdout.write(f"Seattle sales: {report.created} created, {report.updated} updated, {report.unchanged} unchanged")
+        self.stdout.write(
+            f"Seattle sales: {report.created} created, {report.updated} updated, {report.unchanged} unchanged"
+        )
         team = realtor_demo.ensure_demo_brokerage()
         listings = properties_demo.load_synthetic_active_listings(
             count=active, agent_keys=[a.member_key for a in team.agents]

@@ -1,0 +1,74 @@
+"""load_demo: real sales as Closed listings, synthetic Active listings and people, idempotent."""
+
+import itertools
+
+import pytest
+from django.core.management import call_command
+
+from leads.models import Contact
+from properties import demo as properties_demo
+from properties.kc_data import read_seattle_sales
+from properties.models import Listing
+from realtor.models import Agent, User
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def small_sales(monkeypatch):
+    """The first 600 real sales, to keep the test fast (the full file is loaded by `make run`)."""
+    monkeypatch.setattr(properties_demo, "read_seattle_sales", lambda: itertools.islice(read_seattle_sales(), 600))
+
+
+def state():
+    return {
+        "listings": sorted(Listing.objects.values_list("listing_key", "standard_status", "list_price", "close_price",
+                                                       "modification_timestamp")),
+        "users": sorted(User.objects.values_list("email", "role")),
+        "contacts": Contact.objects.count(),
+        "agents": Agent.objects.count(),
+    }  # fmt: skip
+
+
+def test_load_demo_loads_real_sales_and_marked_synthetic_demo_data(small_sales, capsys):
+    call_command("load_demo", "--active", "40", "--no-progress")
+
+    closed = Listing.objects.filter(standard_status="Closed")
+    assert closed.count() == 600
+    assert not closed.filter(is_synthetic=True).exists()
+    assert closed.filter(postal_code="").count() == 0
+    assert set(closed.values_list("city", flat=True)) == {"Seattle"}
+    active = Listing.objects.filter(standard_status="Active")
+    assert active.count() == 40
+    assert active.filter(is_synthetic=True).count() == 40
+    assert active.filter(list_agent__isnull=True).count() == 0
+    # Every synthetic Active listing is a real home: same parcel and facts as a real sale.
+    for listing in active[:10]:
+        sale = closed.filter(parcel_number=listing.parcel_number).latest("close_date")
+        assert (listing.living_area, listing.year_built, listing.latitude) == (
+            sale.living_area,
+            sale.year_built,
+            sale.latitude,
+        )
+        assert listing.list_price % 50 == 0
+    roles = dict(User.objects.filter(email__in=["broker@example.com", "agent@example.com", "buyer@example.com",
+                                               "seller@example.com"]).values_list("email", "role"))  # fmt: skip
+    assert roles == {"broker@example.com": "broker", "agent@example.com": "agent",
+                     "buyer@example.com": "client", "seller@example.com": "client"}  # fmt: skip
+    broker = User.objects.get(email="broker@example.com")
+    assert broker.is_staff and broker.check_password("realtor-demo")
+    seller = Contact.objects.get(user__email="seller@example.com")
+    assert seller.home_listing is not None and seller.home_listing.is_synthetic
+    assert Contact.objects.get(user__email="buyer@example.com").saved_searches.count() == 1
+    assert Contact.objects.filter(is_synthetic=True).count() == Contact.objects.count() > 50
+    out = capsys.readouterr().out
+    assert "agent@example.com" in out and "realtor-demo" in out
+
+
+def test_load_demo_twice_changes_nothing(small_sales):
+    call_command("load_demo", "--active", "40", "--no-progress")
+    before = state()
+
+    call_command("load_demo", "--active", "40", "--no-progress")
+
+    assert state() == before
