@@ -42,7 +42,7 @@ def ensure_demo_contacts(team: DemoTeam, *, count: int = 60) -> dict[str, Contac
     """
     rng = np.random.default_rng(SEED)
     brokerage, agents = team.brokerage, team.agents
-    stages = [s for s in Contact.Stage.values]
+    stages = list(Contact.Stage.values)
     timelines = [t for t in Contact.Timeline.values if t]
     now = timezone.now()
     with transaction.atomic():
