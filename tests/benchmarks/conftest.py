@@ -24,7 +24,7 @@ def pytest_terminal_summary(terminalreporter):
         return
     headers = ("benchmark", "measured", "target", "")
     widths = [max(len(r[i]) for r in [headers, *_ROWS]) for i in range(4)]
-    line = "  ".join("{:<%d}" % w for w in widths)
+    line = "  ".join(f"{{:<{w}}}" for w in widths)
     terminalreporter.write_sep("=", "benchmarks")
     terminalreporter.write_line(line.format(*headers))
     terminalreporter.write_line(line.format(*("-" * w for w in widths)))
