@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 
-from .models import Contact
+from .models import Activity, Contact
 
 
 def list_contacts_visible_to(*, user) -> QuerySet[Contact]:
@@ -23,3 +23,8 @@ def get_client_contact(*, user) -> Contact | None:
     if not user.is_authenticated or not user.is_client:
         return None
     return Contact.objects.select_related("assigned_agent__user", "home_listing").filter(user=user).first()
+
+
+def list_activities(*, contact: Contact) -> QuerySet[Activity]:
+    """Activities of ``contact``, newest first, with their agents; the caller has scoped ``contact``."""
+    return contact.activities.select_related("agent__user")

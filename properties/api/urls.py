@@ -1,3 +1,10 @@
 """REST endpoints of this app, mounted under /api/v1/."""
 
-urlpatterns: list = []
+from rest_framework.routers import SimpleRouter
+
+from .views import ListingViewSet
+
+router = SimpleRouter()
+router.register("properties", ListingViewSet, basename="listing")
+
+urlpatterns = router.urls
