@@ -23,6 +23,7 @@ api_v1 = [
 app_pages = [
     path("", include("realtor.app_urls")),
     path("", include("properties.urls")),
+    path("", include("properties.cma_urls")),
     path("", include("leads.urls")),
     path("", include("contracts.urls")),
     path("", include("marketing.urls")),
@@ -32,6 +33,7 @@ app_pages = [
 portal_pages = [
     path("", include("realtor.portal_urls")),
     path("", include("properties.portal_urls")),
+    path("", include("properties.valuation_portal_urls")),
     path("", include("leads.portal_urls")),
     path("", include("contracts.portal_urls")),
 ]

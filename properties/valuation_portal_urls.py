@@ -1,0 +1,3 @@
+"""Valuation and CMA pages (mounted by realtor/urls.py)."""
+
+urlpatterns: list = []
