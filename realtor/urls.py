@@ -48,3 +48,6 @@ urlpatterns = [
     path("app/", include((app_pages, "app"))),
     path("portal/", include((portal_pages, "portal"))),
 ]
+
+handler404 = "realtor.views.page_not_found"
+handler500 = "realtor.views.server_error"

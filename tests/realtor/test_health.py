@@ -17,3 +17,26 @@ def test_healthz_answers_503_when_database_unreachable(client):
         response = client.get("/healthz")
     assert response.status_code == 503
     assert response.json() == {"status": "error", "database": "unreachable"}
+
+
+@pytest.mark.django_db
+def test_unknown_api_url_answers_json_404(client):
+    response = client.get("/api/v1/no-such-endpoint/")
+    assert response.status_code == 404
+    assert response.json() == {"error": "not_found", "message": "Not found.", "fields": {}}
+
+
+@pytest.mark.django_db
+def test_unknown_page_answers_html_404(client):
+    response = client.get("/no-such-page/")
+    assert response.status_code == 404
+    assert b"Not found" in response.content
+
+
+@pytest.mark.django_db
+def test_api_docs_are_served_without_a_cdn(client, django_user_model):
+    user = django_user_model.objects.create_user("x@example.com", "pw-123456")
+    client.force_login(user)
+    html = client.get("/api/v1/docs/").content.decode()
+    assert "cdn.jsdelivr.net" not in html
+    assert "/static/drf_spectacular_sidecar/" in html
