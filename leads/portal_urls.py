@@ -1,3 +1,17 @@
-"""Client-portal pages of this app, mounted under /portal/."""
+"""Client-portal pages of this app, mounted under /portal/.
 
-urlpatterns: list = []
+The portal home and the homes-for-sale search live here, not in ``realtor`` or
+``properties``: they read the client's contact record and favourites (DESIGN §3).
+"""
+
+from django.urls import path
+
+from . import portal_views
+
+urlpatterns = [
+    path("", portal_views.portal_home, name="home"),
+    path("homes/", portal_views.home_list, name="listings"),
+    path("homes/<str:listing_key>/", portal_views.home_detail, name="listing_detail"),
+    path("homes/<str:listing_key>/favorite/", portal_views.favorite, name="favorite"),
+    path("favorites/", portal_views.favorite_list, name="favorites"),
+]

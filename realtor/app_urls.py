@@ -1,5 +1,7 @@
-from django.urls import path
+"""Agent-portal pages of the core app, mounted under /app/.
 
-from . import app_views
+The dashboard (``app:dashboard``) is served by ``leads.views.dashboard``: it reads
+leads and listings, which ``realtor`` may not import (DESIGN §3).
+"""
 
-urlpatterns = [path("", app_views.dashboard, name="dashboard")]
+urlpatterns: list = []

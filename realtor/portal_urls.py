@@ -1,5 +1,7 @@
-from django.urls import path
+"""Client-portal pages of the core app, mounted under /portal/.
 
-from . import portal_views
+The portal home (``portal:home``) is served by ``leads.portal_views.portal_home``: it
+reads the client's contact record and listings, which ``realtor`` may not import (DESIGN §3).
+"""
 
-urlpatterns = [path("", portal_views.portal_home, name="home")]
+urlpatterns: list = []

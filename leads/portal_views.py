@@ -1,0 +1,172 @@
+"""Client-portal pages of the leads app (mounted under /portal/): home, homes for sale, favourites.
+
+Every page acts on the signed-in client's own contact record (``get_client_contact``);
+no page takes a contact id, so a client cannot reach anyone else's records. Clients see
+Active listings only; closed sales appear solely as "nearby sales" of a seller's home.
+"""
+
+from __future__ import annotations
+
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import HttpResponseBadRequest
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.vary import vary_on_headers
+
+from properties.forms import HomeSearchFilterSet
+from properties.models import Listing, StandardStatus
+from properties.selectors import listing_search_queryset, nearby_recent_sales
+from properties.services import describe_listing
+from properties.views import NEARBY_MONTHS, NEARBY_RADIUS_MILES, wants_fragment
+from realtor.permissions import client_required
+
+from .models import Contact, Favorite
+from .selectors import get_client_contact
+from .services import add_favorite, remove_favorite
+
+#: Homes per page in the portal search (a 2-, 3- or 4-column card grid).
+PAGE_SIZE = 24
+
+BUYER_TYPES = (Contact.ContactType.BUYER, Contact.ContactType.BOTH)
+SELLER_TYPES = (Contact.ContactType.SELLER, Contact.ContactType.BOTH)
+
+
+def _homes_for_sale():
+    return listing_search_queryset().active()
+
+
+def _favorite_ids(contact: Contact | None, listings=None) -> set[int]:
+    """Ids of the listings ``contact`` favourited (among ``listings`` when given)."""
+    if contact is None:
+        return set()
+    favorites = Favorite.objects.filter(contact=contact)
+    if listings is not None:
+        favorites = favorites.filter(listing__in=[listing.pk for listing in listings])
+    return set(favorites.values_list("listing_id", flat=True))
+
+
+@require_GET
+@client_required
+def portal_home(request):
+    """A client's landing page: their agent and favourites (buyers), their home and nearby sales (sellers)."""
+    contact = get_client_contact(user=request.user)
+    if contact is None:
+        return render(request, "portals/no_contact.html", {"nav": "home"})
+    home = contact.home_listing if contact.contact_type in SELLER_TYPES else None
+    nearby = []
+    if home is not None and home.latitude is not None and home.longitude is not None:
+        nearby = nearby_recent_sales(
+            latitude=home.latitude,
+            longitude=home.longitude,
+            radius_miles=NEARBY_RADIUS_MILES,
+            months=NEARBY_MONTHS,
+            exclude_key=home.listing_key,
+        )
+    is_buyer = contact.contact_type in BUYER_TYPES
+    context = {
+        "contact": contact,
+        "agent": contact.assigned_agent,
+        "is_buyer": is_buyer,
+        "is_seller": contact.contact_type in SELLER_TYPES,
+        "home": home,
+        "listing": home,
+        "nearby": nearby,
+        "nearby_radius": NEARBY_RADIUS_MILES,
+        "nearby_months": NEARBY_MONTHS,
+        "favorites_count": contact.favorites.count() if is_buyer else 0,
+        "nav": "home",
+    }
+    return render(request, "portals/home.html", context)
+
+
+@require_GET
+@client_required
+@vary_on_headers("HX-Request")
+def home_list(request):
+    """Homes for sale (Active listings) filtered by price, beds, baths, city and ZIP; htmx swaps ``#results``."""
+    contact = get_client_contact(user=request.user)
+    filterset = HomeSearchFilterSet(request.GET, queryset=_homes_for_sale(), request=request)
+    valid = filterset.is_valid()
+    page = Paginator(filterset.qs if valid else Listing.objects.none(), PAGE_SIZE).get_page(request.GET.get("page"))
+    template = "portals/home_list.html"
+    if wants_fragment(request):
+        template += "#results"
+    context = {
+        "contact": contact,
+        "filterset": filterset,
+        "form": filterset.form,
+        "page": page,
+        "valid": valid,
+        "favorite_ids": _favorite_ids(contact, page.object_list),
+        "nav": "listings",
+    }
+    return render(request, template, context, status=200 if valid else 422)
+
+
+@require_GET
+@client_required
+def home_detail(request, listing_key: str):
+    """One home for sale: facts, description and the favourite button; 404 unless Active."""
+    listing = get_object_or_404(_homes_for_sale(), listing_key=listing_key)
+    listing = describe_listing(listing=listing)
+    contact = get_client_contact(user=request.user)
+    context = {
+        "contact": contact,
+        "listing": listing,
+        "ai_call": listing.ai_description_call,
+        "favorite_ids": _favorite_ids(contact, [listing]),
+        "nav": "listings",
+    }
+    return render(request, "portals/home_detail.html", context)
+
+
+@require_POST
+@client_required
+def favorite(request, listing_key: str):
+    """Set (``action=add``) or clear (``action=remove``) a favourite of the client's own contact.
+
+    Idempotent: adding twice keeps one favourite, removing twice removes nothing more.
+    Only Active homes can be added; a favourite of a home that has since left the market
+    can still be removed. htmx gets the button back; other requests are redirected to ``next``.
+    """
+    action = request.POST.get("action")
+    if action not in ("add", "remove"):
+        return HttpResponseBadRequest("action must be add or remove")
+    contact = get_client_contact(user=request.user)
+    if contact is None:
+        return render(request, "portals/no_contact.html", {"nav": "favorites"}, status=404)
+    if action == "add":
+        listing = get_object_or_404(_homes_for_sale(), listing_key=listing_key)
+        add_favorite(contact=contact, listing=listing)
+    else:
+        reachable = Listing.objects.filter(Q(standard_status=StandardStatus.ACTIVE) | Q(favorited_by__contact=contact))
+        listing = get_object_or_404(reachable.distinct(), listing_key=listing_key)
+        remove_favorite(contact=contact, listing=listing)
+    next_url = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        next_url = ""
+    if wants_fragment(request):
+        context = {"listing": listing, "favorite_ids": _favorite_ids(contact, [listing]), "next": next_url}
+        return render(request, "components/favorite_button.html", context)
+    return redirect(next_url or "portal:favorites")
+
+
+@require_GET
+@client_required
+def favorite_list(request):
+    """The client's favourite homes, newest first; homes no longer for sale are marked as such."""
+    contact = get_client_contact(user=request.user)
+    if contact is None:
+        return render(request, "portals/no_contact.html", {"nav": "favorites"})
+    favorites = list(Favorite.objects.filter(contact=contact).select_related("listing").order_by("-created_at", "-id"))
+    context = {
+        "contact": contact,
+        "favorites": favorites,
+        "favorite_ids": {f.listing_id for f in favorites},
+        "nav": "favorites",
+    }
+    return render(request, "portals/favorites.html", context)

@@ -1,8 +1,0 @@
-from django.shortcuts import render
-
-from realtor.permissions import agent_required
-
-
-@agent_required
-def dashboard(request):
-    return render(request, "realtor/dashboard.html", {})
