@@ -19,7 +19,8 @@ from properties.forms import HomeSearchFilterSet
 from properties.models import Listing, StandardStatus
 from properties.selectors import listing_search_queryset, nearby_recent_sales
 from properties.services import describe_listing
-from properties.views import NEARBY_MONTHS, NEARBY_RADIUS_MILES, wants_fragment
+from properties.views import NEARBY_MONTHS, NEARBY_RADIUS_MILES
+from realtor.htmx import wants_fragment
 from realtor.permissions import client_required
 
 from .models import Contact, Favorite

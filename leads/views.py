@@ -20,8 +20,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django.views.decorators.vary import vary_on_headers
 
 from properties.models import Listing, StandardStatus
-from properties.views import wants_fragment
 from realtor.exceptions import DomainError
+from realtor.htmx import wants_fragment
 from realtor.permissions import agent_required
 
 from .forms import ActivityForm, ContactForm, LeadFilterSet

@@ -8,6 +8,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
+from realtor.htmx import wants_fragment
 from realtor.permissions import agent_required
 
 from .forms import ListingSearchFilterSet
@@ -20,12 +21,6 @@ PAGE_SIZE = 25
 #: Radius (miles) and look-back (months) of the "nearby recent sales" table.
 NEARBY_RADIUS_MILES = 0.5
 NEARBY_MONTHS = 12
-
-
-def wants_fragment(request) -> bool:
-    """True for an htmx swap of part of a page (not a boosted link or a history restore)."""
-    htmx = getattr(request, "htmx", None)
-    return bool(htmx) and not htmx.boosted and not htmx.history_restore_request
 
 
 @require_GET
