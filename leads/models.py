@@ -7,7 +7,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from properties.models import Listing
-from realtor.models import Agent, Brokerage, TimeStampedModel, User
+from realtor.models import Agent, Brokerage, Team, TimeStampedModel, User
 
 from .managers import ContactQuerySet
 
@@ -98,6 +98,20 @@ class Contact(TimeStampedModel):
     last_contacted_at = models.DateTimeField(null=True, blank=True)
     idempotency_key = models.CharField(max_length=128, blank=True, null=True)
     is_synthetic = models.BooleanField(default=False)
+    # Lead engine (issue 4): scoring, routing, speed-to-lead, follow-up queue.
+    scored_at = models.DateTimeField(null=True, blank=True)
+    assigned_at = models.DateTimeField(null=True, blank=True, help_text="When the current agent got the lead.")
+    sla_due_at = models.DateTimeField(
+        null=True, blank=True, db_index=True, help_text="First contact is due by then, or the lead escalates."
+    )
+    sla_escalations = models.PositiveSmallIntegerField(default=0)
+    speed_to_lead_seconds = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Seconds from arrival (created_at) to the first contact activity."
+    )
+    last_inbound_at = models.DateTimeField(null=True, blank=True, help_text="Last reply or message from the lead.")
+    last_intent = models.CharField(max_length=20, blank=True)
+    follow_up_snoozed_until = models.DateTimeField(null=True, blank=True)
+    follow_up_done_at = models.DateTimeField(null=True, blank=True)
 
     objects = ContactQuerySet.as_manager()
 
@@ -119,6 +133,11 @@ class Contact(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.full_name
+
+    @property
+    def score_view(self) -> int:
+        """The score on a 1-10 scale (ceil(score / 10), at least 1) for compact display."""
+        return max(1, -(-self.score // 10))
 
     @property
     def full_name(self) -> str:
@@ -163,11 +182,16 @@ class Activity(models.Model):
         INQUIRY = "inquiry", "Inquiry"
         SYSTEM = "system", "System"
 
+    class Direction(models.TextChoices):
+        OUTBOUND = "outbound", "From us"
+        INBOUND = "inbound", "From the contact"
+
     CONTACT_KINDS = (Kind.CALL, Kind.EMAIL, Kind.TEXT, Kind.MEETING, Kind.SHOWING)
 
     contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="activities")
     agent = models.ForeignKey(Agent, null=True, blank=True, on_delete=models.SET_NULL, related_name="activities")
     kind = models.CharField(max_length=10, choices=Kind.choices)
+    direction = models.CharField(max_length=8, choices=Direction.choices, default=Direction.OUTBOUND)
     body = models.TextField(blank=True)
     occurred_at = models.DateTimeField(default=timezone.now)
     is_synthetic = models.BooleanField(default=False)
@@ -179,8 +203,8 @@ class Activity(models.Model):
 
     @property
     def is_contact(self) -> bool:
-        """Whether this activity counts as reaching the contact (for speed-to-lead)."""
-        return self.kind in self.CONTACT_KINDS
+        """Whether this activity counts as reaching the contact (for speed-to-lead): ours, of a contact kind."""
+        return self.kind in self.CONTACT_KINDS and self.direction == self.Direction.OUTBOUND
 
 
 class Task(TimeStampedModel):
@@ -222,6 +246,10 @@ class SavedSearch(TimeStampedModel):
     must_haves = models.JSONField(default=list, blank=True)
     alert_frequency = models.CharField(max_length=10, choices=Frequency.choices, default=Frequency.DAILY)
     is_active = models.BooleanField(default=True)
+    # Alert throttling (issue 4): pause after too many unopened alerts; reset when one is opened.
+    consecutive_unopened_alerts = models.PositiveSmallIntegerField(default=0)
+    alerts_paused_at = models.DateTimeField(null=True, blank=True)
+    last_alert_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -252,3 +280,185 @@ class Favorite(models.Model):
     class Meta:
         ordering = ["-created_at"]
         constraints = [models.UniqueConstraint(fields=["contact", "listing"], name="favorite_unique")]
+
+
+class BehaviorEvent(models.Model):
+    """Something a lead did (viewed a listing, favourited, opened an email…): the engagement signal for scoring."""
+
+    class Kind(models.TextChoices):
+        VIEWED_LISTING = "viewed_listing", "Viewed a listing"
+        FAVORITED = "favorited", "Favourited a listing"
+        SAVED_SEARCH = "saved_search", "Saved a search"
+        OPENED_EMAIL = "opened_email", "Opened an email"
+        CLICKED = "clicked", "Clicked a link"
+        REPLIED = "replied", "Replied"
+        INQUIRY = "inquiry", "Asked about a home"
+        SHOWING_REQUEST = "showing_request", "Asked for a showing"
+
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="behavior_events")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    listing = models.ForeignKey(Listing, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    occurred_at = models.DateTimeField(default=timezone.now)
+    is_synthetic = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["-occurred_at", "-id"]
+        indexes = [models.Index(fields=["contact", "-occurred_at"])]
+
+
+class WebhookDelivery(models.Model):
+    """One accepted or deduplicated inbound webhook delivery: the dedupe key and the audit of what it did."""
+
+    class Result(models.TextChoices):
+        CREATED = "created", "Created a lead"
+        MERGED = "merged", "Merged into an existing contact"
+        DUPLICATE = "duplicate", "Redelivery of an earlier delivery"
+
+    brokerage = models.ForeignKey(Brokerage, on_delete=models.CASCADE, related_name="+")
+    source = models.ForeignKey(LeadSource, on_delete=models.CASCADE, related_name="deliveries")
+    endpoint = models.CharField(max_length=30, default="leads", help_text="leads, gohighlevel, inquiry.")
+    idempotency_key = models.CharField(max_length=128, blank=True)
+    body_hash = models.CharField(max_length=64, help_text="SHA-256 hex of the raw body.")
+    dedupe_key = models.CharField(
+        max_length=200, blank=True, null=True, help_text="Unique per source among first deliveries; null on duplicates."
+    )
+    received_at = models.DateTimeField(default=timezone.now)
+    result = models.CharField(max_length=10, choices=Result.choices)
+    status_code = models.PositiveSmallIntegerField()
+    contact = models.ForeignKey(Contact, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+        verbose_name_plural = "webhook deliveries"
+        indexes = [models.Index(fields=["source", "body_hash", "-received_at"], name="webhook_body_recent")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source", "dedupe_key"], condition=Q(dedupe_key__isnull=False), name="webhook_dedupe_unique"
+            )
+        ]
+
+
+class RoutingRule(models.Model):
+    """A brokerage's routing rule: conditions on the lead, then who gets it. Rules apply in ``order``.
+
+    Empty conditions match every lead. ``postal_codes`` matches the inquiry listing's ZIP or any
+    ZIP of the lead's criteria; the price range matches the inquiry listing's list price or the
+    lead's stated maximum price.
+    """
+
+    class Target(models.TextChoices):
+        AGENT = "agent", "One agent"
+        TEAM = "team", "Rotation among a team"
+        POOL = "pool", "Rotation among chosen agents"
+        ALL_AGENTS = "all", "Rotation among all agents"
+
+    class Strategy(models.TextChoices):
+        ROUND_ROBIN = "round_robin", "Round robin"
+        WEIGHTED = "weighted", "Weighted rotation (agent routing weight)"
+
+    brokerage = models.ForeignKey(Brokerage, on_delete=models.CASCADE, related_name="routing_rules")
+    name = models.CharField(max_length=100)
+    order = models.PositiveSmallIntegerField(default=100)
+    is_active = models.BooleanField(default=True)
+    source = models.ForeignKey(LeadSource, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    postal_codes = models.JSONField(default=list, blank=True)
+    price_min = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    price_max = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    contact_type = models.CharField(max_length=10, choices=Contact.ContactType.choices, blank=True)
+    target = models.CharField(max_length=10, choices=Target.choices, default=Target.ALL_AGENTS)
+    target_agent = models.ForeignKey(Agent, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    target_team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    pool = models.ManyToManyField(Agent, blank=True, related_name="+")
+    strategy = models.CharField(max_length=12, choices=Strategy.choices, default=Strategy.ROUND_ROBIN)
+
+    class Meta:
+        ordering = ["brokerage", "order", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class RotationPointer(models.Model):
+    """How many leads a rotation has handed out; locked with SELECT … FOR UPDATE so two leads never race."""
+
+    brokerage = models.ForeignKey(Brokerage, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=60, help_text="rule:<id> or default.")
+    counter = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["brokerage", "key"], name="rotation_pointer_unique")]
+
+
+class RoutingDecision(models.Model):
+    """Why a lead went to an agent: the rule, the reason in words, and when."""
+
+    class Kind(models.TextChoices):
+        INITIAL = "initial", "New lead"
+        SLA_REASSIGN = "sla_reassign", "Reassigned after a missed SLA"
+
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="routing_decisions")
+    agent = models.ForeignKey(Agent, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    previous_agent = models.ForeignKey(Agent, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    rule = models.ForeignKey(RoutingRule, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    kind = models.CharField(max_length=15, choices=Kind.choices, default=Kind.INITIAL)
+    reason = models.TextField()
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+
+
+class Notification(models.Model):
+    """An in-app notice for a brokerage member (new lead, SLA escalation)."""
+
+    class Kind(models.TextChoices):
+        NEW_LEAD = "new_lead", "New lead"
+        SLA_ESCALATION = "sla_escalation", "Speed-to-lead missed"
+        REASSIGNED = "reassigned", "Lead reassigned away"
+
+    recipient = models.ForeignKey(User, on_delete=models.CASCADE, related_name="lead_notifications")
+    contact = models.ForeignKey(Contact, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    message = models.CharField(max_length=255)
+    created_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+    emailed_at = models.DateTimeField(null=True, blank=True, help_text="Set once the email copy went out.")
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["recipient", "read_at", "-created_at"])]
+
+
+class Match(models.Model):
+    """A listing that passed a saved search's hard filters, with its soft score and reasons."""
+
+    class Status(models.TextChoices):
+        NEW = "new", "New"
+        FAVORITED = "favorited", "Favourited"
+        DISMISSED = "dismissed", "Dismissed"
+
+    class Trigger(models.TextChoices):
+        NEW_LISTING = "new_listing", "New listing"
+        PRICE_DROP = "price_drop", "Price drop"
+
+    saved_search = models.ForeignKey(SavedSearch, on_delete=models.CASCADE, related_name="matches")
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="matches")
+    listing = models.ForeignKey(Listing, on_delete=models.CASCADE, related_name="+")
+    score = models.PositiveSmallIntegerField(default=0)
+    reasons = models.JSONField(default=list)
+    trigger = models.CharField(max_length=12, choices=Trigger.choices, default=Trigger.NEW_LISTING)
+    list_price_at_match = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.NEW)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+    alerted_at = models.DateTimeField(null=True, blank=True, help_text="When an alert (instant or digest) went out.")
+    alert_skipped = models.CharField(max_length=60, blank=True, help_text="Why no alert was sent (throttled…).")
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name_plural = "matches"
+        indexes = [
+            models.Index(fields=["contact", "status", "-created_at"], name="match_contact_status"),
+            models.Index(fields=["alerted_at", "alert_skipped"], name="match_alert_pending"),
+        ]
+        constraints = [models.UniqueConstraint(fields=["saved_search", "listing"], name="match_unique")]

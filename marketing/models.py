@@ -50,9 +50,17 @@ class Campaign(TimeStampedModel):
     name = models.CharField(max_length=200)
     kind = models.CharField(max_length=20, choices=Kind.choices)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    is_default_nurture = models.BooleanField(
+        default=False, help_text="New leads of the brokerage are enrolled in this drip automatically."
+    )
 
     class Meta:
         ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["brokerage"], condition=Q(is_default_nurture=True), name="campaign_one_default_nurture"
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -64,6 +72,7 @@ class Message(TimeStampedModel):
     class Channel(models.TextChoices):
         EMAIL = "email", "Email"
         SMS = "sms", "SMS"
+        TASK = "task", "Agent task"
 
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="messages")
     step = models.PositiveSmallIntegerField(default=1)
@@ -121,3 +130,49 @@ class Suppression(models.Model):
             models.UniqueConstraint(fields=["brokerage", "channel", "address"], name="suppression_unique"),
             models.CheckConstraint(condition=~Q(address=""), name="suppression_address_not_empty"),
         ]
+
+
+class Enrollment(models.Model):
+    """A contact going through a drip campaign; it stops when the lead replies, converts or opts out."""
+
+    class StopReason(models.TextChoices):
+        REPLIED = "replied", "The lead replied"
+        CONVERTED = "converted", "The lead became a client or was lost"
+        OPTED_OUT = "opted_out", "The lead opted out"
+        COMPLETED = "completed", "All steps sent"
+        MANUAL = "manual", "Stopped by an agent"
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="enrollments")
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="enrollments")
+    started_at = models.DateTimeField(default=timezone.now)
+    stopped_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    stop_reason = models.CharField(max_length=10, choices=StopReason.choices, blank=True)
+    last_step = models.PositiveSmallIntegerField(default=0, help_text="Highest step handled (sent or skipped).")
+
+    class Meta:
+        ordering = ["-started_at"]
+        constraints = [models.UniqueConstraint(fields=["campaign", "contact"], name="enrollment_unique")]
+
+
+class AlertDelivery(models.Model):
+    """The outbox for listing alerts: one email per instant match or per daily digest, sent once."""
+
+    class Status(models.TextChoices):
+        SENT = "sent", "Sent"
+        SUPPRESSED = "suppressed", "Suppressed (no consent or opted out)"
+        FAILED = "failed", "Failed"
+
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="alert_deliveries")
+    saved_search_id = models.BigIntegerField(null=True, blank=True)
+    dedupe_key = models.CharField(max_length=100, unique=True, help_text="match:<id> or digest:<search>:<date>.")
+    match_ids = models.JSONField(default=list)
+    status = models.CharField(max_length=10, choices=Status.choices)
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    opened_at = models.DateTimeField(null=True, blank=True)
+    error = models.CharField(max_length=255, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name_plural = "alert deliveries"
+        indexes = [models.Index(fields=["contact", "-created_at"], name="alert_contact_recent")]

@@ -1,0 +1,105 @@
+"""Public marketing pages: one-click unsubscribe (RFC 8058), the alert open pixel, inbound SMS webhook."""
+
+from __future__ import annotations
+
+import base64
+import json
+
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods
+from rest_framework import serializers, status
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from leads.webhooks import authenticate_source, timestamp_fresh
+
+from . import services
+
+_PIXEL = base64.b64decode("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7")
+
+
+@csrf_exempt  # the signed token is the credential; mail clients POST without a session (RFC 8058)
+@require_http_methods(["GET", "POST"])
+def unsubscribe(request, token: str):
+    """GET shows a confirm button (link scanners must not unsubscribe); POST unsubscribes."""
+    parsed = services.read_unsubscribe_token(token)
+    if parsed is None:
+        return render(request, "marketing/unsubscribe.html", {"invalid": True}, status=404)
+    if request.method == "POST":
+        services.unsubscribe(token=token)
+        return render(request, "marketing/unsubscribe.html", {"done": True})
+    return render(request, "marketing/unsubscribe.html", {"token": token})
+
+
+def alert_open(request, token: str):
+    """1x1 GIF that records an alert email being opened (resumes paused alerts)."""
+    alert_id = services.read_open_token(token)
+    if alert_id is not None:
+        services.record_alert_open(alert_id=alert_id)
+    response = HttpResponse(_PIXEL, content_type="image/gif")
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+class InboundSmsSerializer(serializers.Serializer):
+    # "from" is a keyword: read it by its wire name.
+    body = serializers.CharField(max_length=1600, allow_blank=True)
+    to = serializers.CharField(max_length=30, required=False, allow_blank=True)
+
+    def to_internal_value(self, data):
+        value = super().to_internal_value(data)
+        sender = data.get("from") if isinstance(data, dict) else None
+        if not sender or not isinstance(sender, str):
+            raise serializers.ValidationError({"from": ["This field is required."]})
+        value["from"] = sender[:30]
+        return value
+
+
+class InboundSmsWebhookView(APIView):
+    """``POST /api/v1/webhooks/sms/``: an SMS from a lead ``{"from", "to", "body"}``.
+
+    Signed like the lead webhooks (``X-Realtor-Timestamp``/``X-Realtor-Signature``) with
+    the secret of the brokerage's lead source ``sms`` (or the ``X-Realtor-Source`` slug).
+    STOP/START keywords change consent; other text is logged as a reply.
+    """
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+    throttle_classes: list = []
+
+    def post(self, request, *args, **kwargs):
+        raw = request.body
+        timestamp = request.headers.get("X-Realtor-Timestamp", "")
+        signature = request.headers.get("X-Realtor-Signature", "")
+        error = {"error": "not_authenticated", "message": "The signature does not match.", "fields": {}}
+        if not timestamp or not signature or not timestamp_fresh(timestamp):
+            return Response(error, status=status.HTTP_401_UNAUTHORIZED)
+        source = authenticate_source(
+            request,
+            slug=request.headers.get("X-Realtor-Source") or "sms",
+            timestamp=timestamp,
+            raw=raw,
+            signature=signature,
+        )
+        if source is None:
+            return Response(error, status=status.HTTP_401_UNAUTHORIZED)
+        try:
+            body = json.loads(raw)
+        except (ValueError, UnicodeDecodeError):
+            body = None
+        serializer = InboundSmsSerializer(data=body if isinstance(body, dict) else {})
+        if not serializer.is_valid():
+            fields = {k: [str(m) for m in v] for k, v in serializer.errors.items()}
+            return Response(
+                {"error": "invalid", "message": "The request has invalid fields.", "fields": fields},
+                status=status.HTTP_400_BAD_REQUEST,
+            )
+        result = services.record_inbound_sms(
+            brokerage=source.brokerage,
+            from_number=serializer.validated_data["from"],
+            body=serializer.validated_data["body"],
+        )
+        return Response(result, status=status.HTTP_200_OK)
