@@ -227,6 +227,10 @@ CELERY_BEAT_SCHEDULE: dict = {
     "marketing-daily-digests": {"task": "marketing.tasks.send_daily_digests", "schedule": crontab(hour=7, minute=0)},
 }
 
+# Called when a listing comes on the market or drops its price (properties.hooks): buyer
+# matching lives in leads, which properties may not import.
+LISTING_CHANGE_HOOKS = ["leads.services.on_listing_market_event"]
+
 # AI gateway (realtor/ai.py): Claude when a key is set, deterministic fallback otherwise.
 ANTHROPIC_API_KEY = env("ANTHROPIC_API_KEY", default="")
 ANTHROPIC_MODEL = env("ANTHROPIC_MODEL", default="claude-sonnet-4-5")
@@ -238,4 +242,6 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
+    # django-axes announces itself at INFO on every start; lockouts are WARNING.
+    "loggers": {"axes": {"level": "WARNING"}},
 }
