@@ -17,7 +17,7 @@ from properties.models import Listing
 from realtor.demo import DEMO_PASSWORD, DemoTeam
 from realtor.models import User
 
-from .models import Activity, Contact, SavedSearch
+from .models import Activity, BehaviorEvent, Contact, Match, SavedSearch, Task
 
 SEED = 4242
 FIRST = ["Alex", "Sam", "Taylor", "Jamie", "Quinn", "Drew", "Rowan", "Harper", "Emerson", "Reese", "Kai", "Skyler"]
@@ -106,3 +106,86 @@ def ensure_demo_contacts(team: DemoTeam, *, count: int = 60) -> dict[str, Contac
             },
         )  # fmt: skip
     return {"buyer": buyer, "seller": seller}
+
+
+#: Demo leads that get synthetic behaviour events (views, favourites, opened emails).
+ENGAGED_LEADS = 12
+
+
+def ensure_demo_engine_activity(team: DemoTeam) -> dict[str, int]:
+    """Give the demo's lead engine something to show, idempotently; returns what was created.
+
+    - synthetic behaviour events (``is_synthetic=True``) for up to :data:`ENGAGED_LEADS`
+      open leads, drawn by a seeded generator, once per brokerage;
+    - a score (with its breakdown) for every synthetic contact not scored yet;
+    - matches of the Active listings against the demo buyer's saved search (the real
+      matcher; the listings carry synthetic prices and say so);
+    - two follow-up tasks for the demo agent when they have none ("(demo)" in the title).
+    """
+    from .services import apply_score, match_listing_to_searches
+
+    rng = np.random.default_rng(SEED + 1)
+    brokerage, demo_agent = team.brokerage, team.agents[0]
+    now = timezone.now()
+    created = {"events": 0, "scored": 0, "matches": 0, "tasks": 0}
+    kinds = [BehaviorEvent.Kind.VIEWED_LISTING, BehaviorEvent.Kind.OPENED_EMAIL, BehaviorEvent.Kind.FAVORITED]
+    listing_ids = list(
+        Listing.objects.filter(is_synthetic=True, standard_status="Active")
+        .order_by("listing_key")
+        .values_list("pk", flat=True)[:50]
+    )
+    with transaction.atomic():
+        seeded = BehaviorEvent.objects.filter(contact__brokerage=brokerage, is_synthetic=True).exists()
+        leads = (
+            Contact.objects.filter(brokerage=brokerage, is_synthetic=True, user__isnull=True)
+            .filter(stage__in=[Contact.Stage.NEW, Contact.Stage.CONTACTED, Contact.Stage.NURTURING])
+            .order_by("email")[: 0 if seeded else ENGAGED_LEADS]
+        )
+        events = []
+        for contact in leads:
+            for _ in range(int(rng.integers(1, 5))):
+                kind = kinds[int(rng.integers(0, len(kinds)))]
+                events.append(
+                    BehaviorEvent(
+                        contact=contact,
+                        kind=kind,
+                        listing_id=listing_ids[int(rng.integers(0, len(listing_ids)))] if listing_ids else None,
+                        occurred_at=now - datetime.timedelta(hours=int(rng.integers(1, 24 * 14))),
+                        is_synthetic=True,
+                    )
+                )
+        BehaviorEvent.objects.bulk_create(events)
+        created["events"] = len(events)
+        for contact in Contact.objects.filter(
+            brokerage=brokerage, is_synthetic=True, scored_at__isnull=True
+        ).select_related("source", "inquiry_listing"):
+            apply_score(contact=contact, now=now)
+            created["scored"] += 1
+        if not Task.objects.filter(agent=demo_agent).exists():
+            mine = list(
+                Contact.objects.filter(assigned_agent=demo_agent, is_synthetic=True, user__isnull=True).order_by(
+                    "email"
+                )[:2]
+            )
+            for offset, contact in zip((-1, 1), mine, strict=False):
+                Task.objects.create(
+                    contact=contact,
+                    agent=demo_agent,
+                    title="Call back about the showing (demo)" if offset < 0 else "Send new listings (demo)",
+                    due_at=now + datetime.timedelta(days=offset),
+                )
+                created["tasks"] += 1
+    searches = SavedSearch.objects.filter(contact__brokerage=brokerage, contact__is_synthetic=True, is_active=True)
+    for search in searches:
+        candidates = Listing.objects.filter(standard_status="Active", is_synthetic=True).exclude(
+            pk__in=Match.objects.filter(saved_search=search).values("listing_id")
+        )
+        if search.list_price_min is not None:
+            candidates = candidates.filter(list_price__gte=search.list_price_min)
+        if search.list_price_max is not None:
+            candidates = candidates.filter(list_price__lte=search.list_price_max)
+        if search.bedrooms_total_min:
+            candidates = candidates.filter(bedrooms_total__gte=search.bedrooms_total_min)
+        for listing_id in candidates.order_by("listing_key").values_list("pk", flat=True)[:200]:
+            created["matches"] += len(match_listing_to_searches(listing_id=listing_id))
+    return created

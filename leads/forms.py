@@ -15,7 +15,7 @@ from django.db.models import Q
 from realtor.exceptions import DomainError
 from realtor.models import Agent
 
-from .models import Activity, Contact
+from .models import Activity, Contact, SavedSearch
 from .services import EDITABLE_FIELDS
 
 
@@ -120,3 +120,76 @@ class ActivityForm(DomainErrorFormMixin, forms.Form):
 
     kind = forms.ChoiceField(choices=LOGGABLE_KINDS, label="What happened")
     body = forms.CharField(label="Notes", required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class TaskForm(DomainErrorFormMixin, forms.Form):
+    """Give the lead's agent a follow-up task with an optional due date (the browser's local time)."""
+
+    label_suffix = ""
+
+    title = forms.CharField(label="Task", max_length=200)
+    due_at = forms.DateTimeField(
+        label="Due",
+        required=False,
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d"],
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+
+
+#: Snooze lengths offered on the follow-up queue, in hours.
+SNOOZE_CHOICES = [("1", "1 hour"), ("4", "4 hours"), ("24", "1 day"), ("72", "3 days"), ("168", "1 week")]
+
+
+class SnoozeForm(forms.Form):
+    """How long to hide a lead from the follow-up queue."""
+
+    hours = forms.TypedChoiceField(choices=SNOOZE_CHOICES, coerce=int)
+
+
+class SavedSearchForm(DomainErrorFormMixin, forms.Form):
+    """A buyer's saved search in the portal: price, size, areas and how often to alert.
+
+    ZIP codes are typed comma- or space-separated. Validation only; the search is written
+    by ``leads.services.save_search``.
+    """
+
+    label_suffix = ""
+
+    name = forms.CharField(max_length=100, initial="My search")
+    list_price_min = forms.DecimalField(
+        label="Min price ($)", required=False, min_value=0, max_digits=14, decimal_places=2
+    )
+    list_price_max = forms.DecimalField(
+        label="Max price ($)", required=False, min_value=0, max_digits=14, decimal_places=2
+    )
+    bedrooms_total_min = forms.IntegerField(label="Bedrooms, at least", required=False, min_value=0, max_value=20)
+    bathrooms_total_min = forms.IntegerField(label="Bathrooms, at least", required=False, min_value=0, max_value=20)
+    living_area_min = forms.IntegerField(label="Living area, at least (sq ft)", required=False, min_value=0)
+    postal_codes = forms.CharField(
+        label="ZIP codes", required=False, max_length=200, help_text="Separate several with commas."
+    )
+    city = forms.CharField(required=False, max_length=100)
+    alert_frequency = forms.ChoiceField(label="Alerts", choices=SavedSearch.Frequency.choices)
+    is_active = forms.BooleanField(label="Search is active", required=False, initial=True)
+
+    def clean_postal_codes(self) -> list[str]:
+        codes = [c for c in re.split(r"[\s,;]+", self.cleaned_data["postal_codes"]) if c]
+        bad = [c for c in codes if not re.fullmatch(r"\d{5}", c)]
+        if bad:
+            raise forms.ValidationError(f"Not a 5-digit ZIP code: {', '.join(bad[:3])}.")
+        return list(dict.fromkeys(codes))[:20]
+
+    def clean(self):
+        data = super().clean()
+        lo, hi = data.get("list_price_min"), data.get("list_price_max")
+        if lo is not None and hi is not None and hi < lo:
+            self.add_error("list_price_max", "Must be at least the minimum price.")
+        return data
+
+    @classmethod
+    def initial_from(cls, search: SavedSearch) -> dict:
+        """Form values of an existing search."""
+        names = [n for n in cls.base_fields if n != "postal_codes"]
+        initial = {n: getattr(search, n) for n in names}
+        initial["postal_codes"] = ", ".join(search.postal_codes or [])
+        return initial

@@ -1,4 +1,4 @@
-"""The public "Ask about this home" form (portal and public listing pages)."""
+"""The public "Ask about this home" form (portal and public listing pages) and the public listing page."""
 
 from __future__ import annotations
 
@@ -7,9 +7,11 @@ import time
 from django import forms
 from django.core import signing
 from django.shortcuts import get_object_or_404, render
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods
 
 from properties.models import Listing
+from properties.selectors import listing_search_queryset
+from properties.services import describe_listing
 
 from . import services
 
@@ -74,6 +76,27 @@ class ListingInquiryForm(forms.Form):
 
 def _initial() -> dict:
     return {"rendered": signing.dumps(str(time.time()), salt=FORM_SALT)}
+
+
+def inquiry_form_for(contact=None) -> ListingInquiryForm:
+    """A fresh inquiry form (signed render time), prefilled from a portal client's contact record."""
+    initial = _initial()
+    if contact is not None:
+        initial.update({"name": contact.full_name, "email": contact.email, "phone": contact.phone})
+    return ListingInquiryForm(initial=initial)
+
+
+@require_GET
+def public_listing(request, listing_key: str):
+    """A home for sale, for anyone: facts, description and the "Ask about this home" form.
+
+    Active listings only (404 otherwise, so sold homes and drafts stay private);
+    synthetic demo prices carry their badge.
+    """
+    listing = get_object_or_404(listing_search_queryset().active(), listing_key=listing_key)
+    listing = describe_listing(listing=listing)
+    context = {"listing": listing, "ai_call": listing.ai_description_call, "form": inquiry_form_for()}
+    return render(request, "leads/public_listing.html", context)
 
 
 @require_http_methods(["GET", "POST"])

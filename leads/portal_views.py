@@ -7,12 +7,14 @@ Active listings only; closed sales appear solely as "nearby sales" of a seller's
 
 from __future__ import annotations
 
+from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import HttpResponseBadRequest
+from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from properties.forms import HomeSearchFilterSet
@@ -20,12 +22,19 @@ from properties.models import Listing, StandardStatus
 from properties.selectors import listing_search_queryset, nearby_recent_sales
 from properties.services import describe_listing
 from properties.views import NEARBY_MONTHS, NEARBY_RADIUS_MILES
+from realtor.exceptions import DomainError
 from realtor.htmx import wants_fragment
 from realtor.permissions import client_required
 
-from .models import Contact, Favorite
+from .engine_selectors import matches_for_contact
+from .forms import SavedSearchForm
+from .inquiry_views import inquiry_form_for
+from .models import Contact, Favorite, Match, SavedSearch
 from .selectors import get_client_contact
-from .services import add_favorite, remove_favorite
+from .services import add_favorite, remove_favorite, save_search, set_match_status
+
+#: Matches per page in the portal.
+MATCHES_PAGE_SIZE = 24
 
 #: Homes per page in the portal search (a 2-, 3- or 4-column card grid).
 PAGE_SIZE = 24
@@ -118,6 +127,7 @@ def home_detail(request, listing_key: str):
         "listing": listing,
         "ai_call": listing.ai_description_call,
         "favorite_ids": _favorite_ids(contact, [listing]),
+        "inquiry_form": inquiry_form_for(contact),
         "nav": "listings",
     }
     return render(request, "portals/home_detail.html", context)
@@ -171,3 +181,87 @@ def favorite_list(request):
         "nav": "favorites",
     }
     return render(request, "portals/favorites.html", context)
+
+
+# --------------------------------------------------------------------------------------
+# Matches and saved searches (the lead engine, issue 4)
+# --------------------------------------------------------------------------------------
+
+
+@require_GET
+@client_required
+def match_list(request):
+    """Homes matched to the client's saved searches, newest first, with the reasons; dismissed ones hidden."""
+    contact = get_client_contact(user=request.user)
+    if contact is None:
+        return render(request, "portals/no_contact.html", {"nav": "matches"})
+    page = Paginator(matches_for_contact(contact=contact), MATCHES_PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {"contact": contact, "page": page, "nav": "matches"}
+    return render(request, "portals/matches.html", context)
+
+
+@require_POST
+@client_required
+def match_status(request, pk: int):
+    """Favourite (``status=favorited``) or dismiss (``status=dismissed``) one of the client's own matches.
+
+    Another client's match answers 404; a bad status 400 with nothing changed. htmx gets
+    the match card back (nothing for a dismissed one, which leaves the list); other
+    requests go back to the matches page.
+    """
+    contact = get_client_contact(user=request.user)
+    if contact is None:
+        return render(request, "portals/no_contact.html", {"nav": "matches"}, status=404)
+    match = get_object_or_404(Match.objects.select_related("listing", "saved_search"), pk=pk, contact=contact)
+    status = request.POST.get("status", "")
+    if status not in (Match.Status.FAVORITED, Match.Status.DISMISSED, Match.Status.NEW):
+        return HttpResponseBadRequest("status must be favorited, dismissed or new")
+    set_match_status(contact=contact, match=match, status=status)
+    if not wants_fragment(request):
+        verb = {"favorited": "saved to your favourites", "dismissed": "dismissed", "new": "restored"}[status]
+        messages.success(request, f"{match.listing.display_address} {verb}.")
+        return redirect("portal:matches")
+    if status == Match.Status.DISMISSED:
+        return HttpResponse("")
+    return render(request, "portals/matches.html#match", {"match": match})
+
+
+def _search_data(form: SavedSearchForm) -> dict:
+    return {name: form.cleaned_data[name] for name in form.fields}
+
+
+@require_GET
+@client_required
+def saved_search_list(request):
+    """The client's saved searches with their alert frequency and state."""
+    contact = get_client_contact(user=request.user)
+    if contact is None:
+        return render(request, "portals/no_contact.html", {"nav": "searches"})
+    searches = SavedSearch.objects.filter(contact=contact).order_by("-created_at", "-id")
+    return render(request, "portals/saved_searches.html", {"contact": contact, "searches": searches, "nav": "searches"})
+
+
+@require_http_methods(["GET", "POST"])
+@client_required
+def saved_search_edit(request, pk: int | None = None):
+    """Create (no ``pk``) or edit one of the client's saved searches; 422 with the form on bad input."""
+    contact = get_client_contact(user=request.user)
+    if contact is None:
+        return render(request, "portals/no_contact.html", {"nav": "searches"}, status=404)
+    search = get_object_or_404(SavedSearch, pk=pk, contact=contact) if pk is not None else None
+    initial = SavedSearchForm.initial_from(search) if search else {"alert_frequency": SavedSearch.Frequency.DAILY}
+    form = SavedSearchForm(request.POST or None, initial=initial)
+    context = {"contact": contact, "form": form, "search": search, "nav": "searches"}
+    if request.method == "GET":
+        return render(request, "portals/saved_search_form.html", context)
+    if form.is_valid():
+        try:
+            saved = save_search(contact=contact, data=_search_data(form), saved_search=search)
+        except DomainError as error:
+            form.add_domain_error(error)
+        except ValidationError as error:  # a model constraint the form does not mirror
+            form.add_error(None, "; ".join(error.messages))
+        else:
+            messages.success(request, f"“{saved.name}” saved.")
+            return redirect("portal:saved_searches")
+    return render(request, "portals/saved_search_form.html", context, status=422)

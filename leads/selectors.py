@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+import datetime
+from dataclasses import dataclass
+
+from django.db.models import F, Prefetch, QuerySet
 from django.shortcuts import get_object_or_404
 
-from .models import Activity, Contact
+from properties.models import Listing
+
+from .models import Activity, BehaviorEvent, ConsentEvent, Contact, Notification, RoutingDecision, Task
 
 
 def list_contacts_visible_to(*, user) -> QuerySet[Contact]:
@@ -28,3 +33,66 @@ def get_client_contact(*, user) -> Contact | None:
 def list_activities(*, contact: Contact) -> QuerySet[Activity]:
     """Activities of ``contact``, newest first, with their agents; the caller has scoped ``contact``."""
     return contact.activities.select_related("agent__user")
+
+
+def get_contact_detail_visible_to(*, user, pk) -> Contact:
+    """One contact ``user`` may see, with routing decisions and tasks prefetched (Http404 otherwise).
+
+    ``contact.routing_decisions.all()`` is newest first with agents, users and rules;
+    ``contact.tasks.all()`` lists open tasks by due date, then done ones, with agents.
+    """
+    decisions = RoutingDecision.objects.select_related("agent__user", "previous_agent__user", "rule").order_by(
+        "-at", "-id"
+    )
+    tasks = Task.objects.select_related("agent__user").order_by(
+        F("completed_at").desc(nulls_first=True), F("due_at").asc(nulls_last=True), "id"
+    )
+    queryset = list_contacts_visible_to(user=user).prefetch_related(
+        Prefetch("routing_decisions", queryset=decisions), Prefetch("tasks", queryset=tasks)
+    )
+    return get_object_or_404(queryset, pk=pk)
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    """One line of a contact's timeline: an activity (call, note…) or a behaviour event (viewed, favourited…)."""
+
+    at: datetime.datetime
+    kind: str
+    label: str
+    body: str = ""
+    who: str = ""
+    listing: Listing | None = None
+    is_event: bool = False
+    inbound: bool = False
+
+
+def contact_timeline(*, contact: Contact, limit: int = 100) -> list[TimelineEntry]:
+    """Activities and behaviour events of ``contact``, merged newest first (two queries)."""
+    entries = [
+        TimelineEntry(
+            at=a.occurred_at,
+            kind=a.kind,
+            label=a.get_kind_display(),
+            body=a.body,
+            who=str(a.agent) if a.agent_id else "",
+            inbound=a.direction == Activity.Direction.INBOUND,
+        )
+        for a in list_activities(contact=contact)[:limit]
+    ]
+    entries += [
+        TimelineEntry(at=e.occurred_at, kind=e.kind, label=e.get_kind_display(), listing=e.listing, is_event=True)
+        for e in BehaviorEvent.objects.filter(contact=contact).select_related("listing")[:limit]
+    ]
+    entries.sort(key=lambda entry: entry.at, reverse=True)
+    return entries[:limit]
+
+
+def consent_history(*, contact: Contact, limit: int = 10) -> QuerySet[ConsentEvent]:
+    """The newest entries of a contact's consent ledger (grants and revocations, with the text shown)."""
+    return contact.consent_events.all()[:limit]
+
+
+def notifications_for(*, user, limit: int = 10) -> QuerySet[Notification]:
+    """A brokerage member's unread notices (new leads, SLA escalations), newest first."""
+    return Notification.objects.filter(recipient=user, read_at__isnull=True).select_related("contact")[:limit]

@@ -915,6 +915,14 @@ def mark_follow_up_done(*, actor, contact: Contact) -> Contact:
     return contact
 
 
+def mark_notifications_read(*, user, ids: list[int] | None = None) -> int:
+    """Mark ``user``'s unread notifications read (all of them, or those in ``ids``); returns how many."""
+    unread = Notification.objects.filter(recipient=user, read_at__isnull=True)
+    if ids is not None:
+        unread = unread.filter(pk__in=ids)
+    return unread.update(read_at=timezone.now())
+
+
 def create_task(*, actor, contact: Contact, agent: Agent, title: str, due_at=None) -> Task:
     """Give an agent a follow-up task on a contact (agent in the contact's brokerage)."""
     _check_agent(brokerage_id=contact.brokerage_id, agent=agent)
@@ -998,6 +1006,16 @@ def record_listing_change(*, listing_id: int, previous_list_price: Decimal | Non
         listing_id=listing_id,
         previous_list_price=str(previous_list_price) if previous_list_price is not None else None,
     )
+
+
+def on_listing_market_event(listing_id: int, previous_list_price: Decimal | None, previous_status: str | None) -> None:
+    """``settings.LISTING_CHANGE_HOOKS`` entry: a listing came on the market or dropped its price.
+
+    A price only counts as a drop when the listing was Active before; a re-listing is a
+    new listing to the buyers. See ``properties.hooks``.
+    """
+    was_active = previous_status == StandardStatus.ACTIVE
+    record_listing_change(listing_id=listing_id, previous_list_price=previous_list_price if was_active else None)
 
 
 def _criteria_of(row: dict):

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
 
 from realtor.admin import (
     BrokerageScopedAdmin,
@@ -12,7 +14,8 @@ from realtor.admin import (
     year_filter,
 )
 
-from .models import Brand, Campaign, Delivery, Message, Suppression
+from . import services
+from .models import AlertDelivery, Brand, Campaign, Delivery, Enrollment, Message, Suppression
 
 
 @admin.register(Brand)
@@ -81,3 +84,43 @@ class SuppressionAdmin(BrokerageScopedAdmin):
     list_filter = ("channel", ("brokerage", RelatedInScopeFilter))
     search_fields = ("address", "reason")
     date_hierarchy = "created_at"
+
+
+@admin.register(Enrollment)
+class EnrollmentAdmin(ViewOnlyMixin, BrokerageScopedAdmin):
+    """Who is in which nurture drip and why it stopped; enrolled and advanced by the nurture beat task."""
+
+    brokerage_path = "campaign__brokerage"
+    list_display = ("started_at", "contact", "campaign", "last_step", "stopped_at", "stop_reason")
+    list_select_related = ("contact", "campaign")
+    list_filter = ("stop_reason", ("campaign", RelatedInScopeFilter))
+    search_fields = ("contact__email", "contact__last_name", "campaign__name")
+    show_full_result_count = False
+    actions = ("stop_nurture",)
+
+    def has_stop_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("marketing.change_enrollment")
+
+    @admin.action(description="Stop nurture for the selected contacts", permissions=["stop"])
+    def stop_nurture(self, request: HttpRequest, queryset: QuerySet) -> None:
+        stopped = services.stop_enrollments(
+            contact_ids=list(queryset.filter(stopped_at__isnull=True).values_list("contact_id", flat=True)),
+            reason=Enrollment.StopReason.MANUAL,
+        )
+        self.message_user(request, f"Stopped {stopped} enrollment(s).", messages.SUCCESS)
+
+
+@admin.register(AlertDelivery)
+class AlertDeliveryAdmin(ViewOnlyMixin, BrokerageScopedAdmin):
+    """The listing-alert outbox: one row per instant alert or daily digest, sent at most once."""
+
+    brokerage_path = "contact__brokerage"
+    list_display = ("created_at", "contact", "status", "match_count", "sent_at", "opened_at", "error")
+    list_select_related = ("contact",)
+    list_filter = ("status", year_filter("created_at", "year"))
+    search_fields = ("contact__email", "contact__last_name", "dedupe_key")
+    show_full_result_count = False
+
+    @admin.display(description="Matches")
+    def match_count(self, obj: AlertDelivery) -> int:
+        return len(obj.match_ids or ())

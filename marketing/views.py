@@ -9,12 +9,15 @@ from django.http import HttpResponse
 from django.shortcuts import render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from leads.webhooks import authenticate_source, timestamp_fresh
+from realtor.api.views import error_responses
 
 from . import services
 
@@ -58,6 +61,35 @@ class InboundSmsSerializer(serializers.Serializer):
         return value
 
 
+#: The wire shape of an inbound SMS ("from" cannot be a serializer attribute name).
+_INBOUND_SMS_REQUEST = inline_serializer(
+    "InboundSms",
+    fields={
+        "from": serializers.CharField(max_length=30, help_text="The sender's phone number, any common format."),
+        "to": serializers.CharField(max_length=30, required=False, help_text="Our number that received it."),
+        "body": serializers.CharField(max_length=1600, allow_blank=True, help_text="The message text."),
+    },
+)
+_INBOUND_SMS_RESPONSE = inline_serializer(
+    "InboundSmsResult",
+    fields={
+        "action": serializers.ChoiceField(
+            choices=["opt_out", "opt_in", "help", "reply", "unknown_sender"],
+            help_text="What the message did: STOP/UNSUBSCRIBE… revoke SMS consent, START re-grants it.",
+        ),
+        "contacts": serializers.ListField(child=serializers.IntegerField(), help_text="Contacts with that number."),
+    },
+)
+_SIGNATURE_HEADERS = [
+    OpenApiParameter("X-Realtor-Timestamp", OpenApiTypes.INT, OpenApiParameter.HEADER, required=True,
+                     description="Unix seconds; more than 5 minutes from the server clock answers 401."),
+    OpenApiParameter("X-Realtor-Signature", OpenApiTypes.STR, OpenApiParameter.HEADER, required=True,
+                     description='sha256=<hex HMAC-SHA256 of "{timestamp}.{raw body}" with the source\'s secret>'),
+    OpenApiParameter("X-Realtor-Source", OpenApiTypes.STR, OpenApiParameter.HEADER,
+                     description="The lead source slug whose secret signs the request (default sms)."),
+]  # fmt: skip
+
+
 class InboundSmsWebhookView(APIView):
     """``POST /api/v1/webhooks/sms/``: an SMS from a lead ``{"from", "to", "body"}``.
 
@@ -70,6 +102,14 @@ class InboundSmsWebhookView(APIView):
     permission_classes = [AllowAny]
     throttle_classes: list = []
 
+    @extend_schema(
+        operation_id="webhooks_sms_create",
+        summary="Receive an SMS from a lead (signed)",
+        auth=[],
+        parameters=_SIGNATURE_HEADERS,
+        request=_INBOUND_SMS_REQUEST,
+        responses={200: _INBOUND_SMS_RESPONSE, **error_responses(400, 401)},
+    )
     def post(self, request, *args, **kwargs):
         raw = request.body
         timestamp = request.headers.get("X-Realtor-Timestamp", "")

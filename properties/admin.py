@@ -7,6 +7,7 @@ from django.http import HttpRequest
 
 from realtor.admin import BrokerageScopedAdmin, ScopedTabularInline, ViewOnlyMixin, year_filter
 
+from .hooks import is_market_event, notify_listing_change
 from .models import Listing, ListingHistory, ListingMedia, OpenHouse
 
 
@@ -127,6 +128,20 @@ class ListingAdmin(BrokerageScopedAdmin):
         # The listing agent and office come from the MLS feed and may belong to another
         # brokerage, which a broker can neither see nor pick.
         return (*readonly, "list_agent", "list_office")
+
+    def save_model(self, request: HttpRequest, obj: Listing, form, change: bool) -> None:
+        """Save, then report a listing put on the market or cut in price to the hooks (buyer matching)."""
+        before = Listing.objects.filter(pk=obj.pk).values("standard_status", "list_price").first() if change else None
+        super().save_model(request, obj, form, change)
+        previous_status = before["standard_status"] if before else None
+        previous_price = before["list_price"] if before else None
+        if is_market_event(
+            previous_status=previous_status,
+            previous_list_price=previous_price,
+            status=obj.standard_status,
+            list_price=obj.list_price,
+        ):
+            notify_listing_change(obj.pk, previous_price, previous_status)
 
     @admin.display(description="Address", ordering="unparsed_address")
     def address(self, obj: Listing) -> str:

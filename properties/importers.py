@@ -26,6 +26,7 @@ from django.utils import timezone
 from realtor.models import Agent, Office
 
 from .geo import nearest_zips
+from .hooks import is_market_event
 from .models import Listing, ListingHistory, StandardStatus
 
 #: Model fields an import may set, by snake_case RESO name.
@@ -293,8 +294,26 @@ def _apply_places(missing: list[dict], places) -> None:
         values["county_or_parish"] = values.get("county_or_parish") or place.county
 
 
-def _write_batch(batch: list[tuple[int, dict]], *, data_source: str, report: ImportReport) -> None:
+#: ``on_change(listing_id, previous_list_price, previous_status)``: see :func:`import_rows`.
+ListingChangeHook = Callable[[int, Decimal | None, str | None], None]
+
+
+def _market_event(current: Listing | None, values: dict) -> bool:
+    """Whether writing ``values`` over ``current`` (None: a new listing) is a market event (``properties.hooks``)."""
+    return is_market_event(
+        previous_status=current.standard_status if current else None,
+        previous_list_price=current.list_price if current else None,
+        status=values.get("standard_status", current.standard_status if current else None),
+        list_price=values.get("list_price", current.list_price if current else None),
+    )
+
+
+def _write_batch(
+    batch: list[tuple[int, dict]], *, data_source: str, report: ImportReport, on_change: ListingChangeHook | None = None
+) -> None:
     now = timezone.now()
+    # (listing, previous list price, previous status) of each market event, reported after commit.
+    events: list[tuple[Listing, Decimal | None, str | None]] = []
     keys = [v["listing_key"] for _, v in batch]
     existing = Listing.objects.in_bulk(keys, field_name="listing_key")
     to_create: list[Listing] = []
@@ -309,6 +328,8 @@ def _write_batch(batch: list[tuple[int, dict]], *, data_source: str, report: Imp
             if "modification_timestamp" not in values:
                 listing.modification_timestamp = now
             to_create.append(listing)
+            if on_change is not None and _market_event(None, values):
+                events.append((listing, None, None))
             continue
         changed = [n for n in _COMPARED if n in values and getattr(current, n) != values[n]]
         if not changed:
@@ -325,6 +346,8 @@ def _write_batch(batch: list[tuple[int, dict]], *, data_source: str, report: Imp
                         new_value=str(values[name] or ""),
                     )
                 )
+        if on_change is not None and _market_event(current, values):
+            events.append((current, current.list_price, current.standard_status))
         for name in changed:
             setattr(current, name, values[name])
         current.modification_timestamp = values.get("modification_timestamp") or now
@@ -337,6 +360,16 @@ def _write_batch(batch: list[tuple[int, dict]], *, data_source: str, report: Imp
         ListingHistory.objects.bulk_create(history, batch_size=2000)
     report.created += len(to_create)
     report.updated += len(to_update)
+    if events:
+        _report_events(events, on_change)
+
+
+def _report_events(events: list[tuple[Listing, Decimal | None, str | None]], on_change: ListingChangeHook) -> None:
+    """Call ``on_change`` once per market event, with ids read back where the database did not return them."""
+    missing = [listing.listing_key for listing, _, _ in events if listing.pk is None]
+    ids = dict(Listing.objects.filter(listing_key__in=missing).values_list("listing_key", "pk")) if missing else {}
+    for listing, previous_price, previous_status in events:
+        on_change(listing.pk or ids[listing.listing_key], previous_price, previous_status)
 
 
 def import_rows(
@@ -346,6 +379,7 @@ def import_rows(
     batch_size: int = 5000,
     data_source: str = "",
     progress: Callable[[int], None] | None = None,
+    on_change: ListingChangeHook | None = None,
 ) -> ImportReport:
     """Validate and upsert rows in batches; a batch with any bad row writes nothing.
 
@@ -353,6 +387,12 @@ def import_rows(
     (``parsed=True``) typed values keyed by snake_case field name. ``progress(n)`` is
     called with the number of rows handled. Duplicate ``ListingKey`` within a batch is
     an error. Returns the :class:`ImportReport`; raises nothing for bad data.
+
+    ``on_change(listing_id, previous_list_price, previous_status)`` is called after a
+    batch is written, once for each listing that came on the market (new or re-listed as
+    Active; previous values None for a new listing) or dropped its list price (USD)
+    while Active. This is how other apps (buyer matching) learn of market events
+    without ``properties`` importing them; see ``properties.hooks``.
     """
     report = ImportReport()
     batch: list[tuple[int, dict]] = []
@@ -368,7 +408,7 @@ def import_rows(
         else:
             _fill_places(batch)
             try:
-                _write_batch(batch, data_source=data_source, report=report)
+                _write_batch(batch, data_source=data_source, report=report, on_change=on_change)
             except ValidationError as exc:  # pragma: no cover - rules above mirror the constraints
                 report.errors.append(RowError(batch[0][0], "", f"batch rejected by the database: {exc}"))
                 report.rejected_batches += 1

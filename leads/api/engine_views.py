@@ -6,12 +6,15 @@ see their own. A record you cannot see answers 404. Writes go through ``leads.se
 
 from __future__ import annotations
 
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.permissions import IsAuthenticated
 
 from leads import services
 from leads.engine_selectors import matches_visible_to, saved_searches_visible_to
 from leads.models import Contact, Match, SavedSearch
+from realtor.api.views import error_responses
 from realtor.exceptions import DomainError
 
 
@@ -26,7 +29,8 @@ class SavedSearchSerializer(serializers.ModelSerializer):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         request = self.context.get("request")
-        if request is not None and not request.user.is_client:
+        # Schema generation passes an anonymous user: it keeps the empty queryset.
+        if request is not None and request.user.is_authenticated and not request.user.is_client:
             self.fields["contact"].queryset = Contact.objects.visible_to(request.user)
 
 
@@ -55,6 +59,38 @@ class MatchSerializer(serializers.ModelSerializer):
         read_only_fields = [f for f in fields if f != "status"]
 
 
+SEARCH_ID = OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH, description="The saved search's id.")
+MATCH_ID = OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH, description="The match's id.")
+
+
+@extend_schema_view(
+    list=extend_schema(
+        operation_id="saved_searches_list",
+        summary="List the saved searches you can see",
+        description="Agents and brokers: searches of the contacts they may see. Clients: their own. Newest first.",
+        responses={200: SavedSearchSerializer(many=True), **error_responses(401, 404)},
+    ),
+    retrieve=extend_schema(
+        summary="One saved search",
+        parameters=[SEARCH_ID],
+        responses={200: SavedSearchSerializer, **error_responses(401, 404)},
+    ),
+    create=extend_schema(
+        summary="Save a search",
+        description="Agents name the `contact`; a client's search is their own. Counts as engagement "
+        "(rescores the contact). A reversed price range or a radius without a centre answers 422.",
+        responses={201: SavedSearchSerializer, **error_responses(400, 401, 422)},
+    ),
+    partial_update=extend_schema(
+        summary="Change a saved search (criteria, alert frequency, active)",
+        description="Re-activating a search whose alerts were paused resumes them.",
+        parameters=[SEARCH_ID],
+        responses={200: SavedSearchSerializer, **error_responses(400, 401, 404, 422)},
+    ),
+    destroy=extend_schema(
+        summary="Delete a saved search", parameters=[SEARCH_ID], responses={204: None, **error_responses(401, 404)}
+    ),
+)
 class SavedSearchViewSet(viewsets.ModelViewSet):
     """Buyers' saved searches; creating one counts as engagement and rescores the contact."""
 
@@ -63,6 +99,8 @@ class SavedSearchViewSet(viewsets.ModelViewSet):
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
     def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation: no user to scope by
+            return SavedSearch.objects.none()
         return saved_searches_visible_to(user=self.request.user).order_by("-created_at", "-id")
 
     def _contact_for_create(self, serializer) -> Contact:
@@ -89,6 +127,27 @@ class SavedSearchViewSet(viewsets.ModelViewSet):
         )
 
 
+@extend_schema_view(
+    list=extend_schema(
+        summary="List matched listings with their reasons",
+        description="Agents and brokers: matches of the contacts they may see. Clients: their own. Newest first.",
+        parameters=[
+            OpenApiParameter(
+                "status", OpenApiTypes.STR, enum=Match.Status.values, description="Only matches in this status."
+            )
+        ],
+        responses={200: MatchSerializer(many=True), **error_responses(401)},
+    ),
+    retrieve=extend_schema(
+        summary="One match", parameters=[MATCH_ID], responses={200: MatchSerializer, **error_responses(401, 404)}
+    ),
+    partial_update=extend_schema(
+        summary="Favourite or dismiss a match",
+        description="`status`: new, favorited (also adds the listing to the buyer's favourites) or dismissed.",
+        parameters=[MATCH_ID],
+        responses={200: MatchSerializer, **error_responses(400, 401, 404, 422)},
+    ),
+)
 class MatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.UpdateModelMixin, viewsets.GenericViewSet):
     """Listings matched to saved searches, with reasons; PATCH ``status`` to favourite or dismiss."""
 
@@ -97,6 +156,8 @@ class MatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Upda
     http_method_names = ["get", "patch", "head", "options"]
 
     def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation: no user to scope by
+            return Match.objects.none()
         qs = matches_visible_to(user=self.request.user).order_by("-created_at", "-id")
         if status := self.request.query_params.get("status"):
             qs = qs.filter(status=status)

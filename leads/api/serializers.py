@@ -12,7 +12,7 @@ from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
-from leads.models import Activity, Contact
+from leads.models import Activity, Contact, RoutingDecision, Task
 from leads.normalize import normalize_phone
 from realtor.models import Agent
 
@@ -148,11 +148,106 @@ class ContactOutputSerializer(serializers.ModelSerializer):
             "sms_consent",
             "first_contact_at",
             "last_contacted_at",
+            "speed_to_lead_seconds",
+            "sla_due_at",
             "created_at",
             "updated_at",
             "is_synthetic",
         )
         read_only_fields = fields
+        extra_kwargs = {
+            "speed_to_lead_seconds": {
+                "help_text": "Seconds from arrival to the first call, email, text, meeting or showing; "
+                "null until contacted."
+            },
+            "sla_due_at": {"help_text": "First contact is due by then or the lead escalates; null once contacted."},
+        }
+
+
+class ScoreFactorSerializer(serializers.Serializer):
+    """One factor of the explainable score (``leads.scoring``)."""
+
+    factor = serializers.CharField(help_text="engagement, timeline, pre_approval, budget_fit, source_quality, …")
+    label = serializers.CharField()
+    points = serializers.IntegerField()
+    max = serializers.IntegerField(help_text="The most points this factor can give.")
+    reason = serializers.CharField(help_text="Why it gave these points, in words.")
+
+
+class ChannelConsentSerializer(serializers.Serializer):
+    granted = serializers.BooleanField()
+    at = serializers.DateTimeField(allow_null=True, help_text="When it was last granted; null if never.")
+
+
+class ConsentSerializer(serializers.Serializer):
+    """Current consent per channel (from the consent ledger) and the text the lead was shown."""
+
+    email = ChannelConsentSerializer()
+    sms = ChannelConsentSerializer()
+    text = serializers.CharField(help_text="The consent text shown when consent was captured.")
+
+
+class RoutingDecisionSerializer(serializers.ModelSerializer):
+    agent = serializers.SlugRelatedField(slug_field="member_key", read_only=True, allow_null=True)
+    agent_name = serializers.CharField(source="agent.user.get_full_name", read_only=True, allow_null=True, default=None)
+    previous_agent = serializers.SlugRelatedField(slug_field="member_key", read_only=True, allow_null=True)
+    rule = serializers.CharField(source="rule.name", read_only=True, allow_null=True, default=None)
+
+    class Meta:
+        model = RoutingDecision
+        fields = ("at", "kind", "agent", "agent_name", "previous_agent", "rule", "reason")
+        read_only_fields = fields
+
+
+class TaskSerializer(serializers.ModelSerializer):
+    agent = serializers.SlugRelatedField(slug_field="member_key", read_only=True)
+
+    class Meta:
+        model = Task
+        fields = ("id", "title", "agent", "due_at", "completed_at", "created_at")
+        read_only_fields = fields
+
+
+@extend_schema_serializer(component_name="ContactDetail")
+class ContactDetailSerializer(ContactOutputSerializer):
+    """One contact with the lead engine's explanations: score factors, consent, routing history and tasks.
+
+    Read it from the detail endpoint; the list keeps to the flat fields so it runs a
+    constant number of queries. Expects ``routing_decisions`` and ``tasks`` prefetched
+    (``leads.selectors.get_contact_detail_visible_to``).
+    """
+
+    score_view = serializers.IntegerField(read_only=True, help_text="The score on a 1-10 scale.")
+    score_breakdown = ScoreFactorSerializer(
+        many=True, read_only=True, help_text="Points per factor; they sum to score."
+    )
+    consent = serializers.SerializerMethodField()
+    routing_history = RoutingDecisionSerializer(
+        source="routing_decisions", many=True, read_only=True, help_text="Why the lead went to whom, newest first."
+    )
+    tasks = TaskSerializer(many=True, read_only=True, help_text="Open tasks first, by due date.")
+
+    class Meta(ContactOutputSerializer.Meta):
+        fields = (
+            *ContactOutputSerializer.Meta.fields,
+            "score_view",
+            "score_breakdown",
+            "scored_at",
+            "consent",
+            "routing_history",
+            "tasks",
+        )
+        read_only_fields = fields
+
+    @extend_schema_field(ConsentSerializer)
+    def get_consent(self, contact: Contact) -> dict:
+        return ConsentSerializer(
+            {
+                "email": {"granted": contact.email_consent, "at": contact.email_consent_at},
+                "sms": {"granted": contact.sms_consent, "at": contact.sms_consent_at},
+                "text": contact.consent_text,
+            }
+        ).data
 
 
 class ActivityInputSerializer(serializers.Serializer):

@@ -27,7 +27,12 @@ from rest_framework.response import Response
 from rest_framework.reverse import reverse
 
 from leads.models import Contact
-from leads.selectors import get_contact_visible_to, list_activities, list_contacts_visible_to
+from leads.selectors import (
+    get_contact_detail_visible_to,
+    get_contact_visible_to,
+    list_activities,
+    list_contacts_visible_to,
+)
 from leads.services import add_activity, create_contact, update_contact
 from realtor.api.pagination import StandardPagination
 from realtor.api.views import error_responses
@@ -36,6 +41,7 @@ from realtor.permissions import IsBrokerageMember
 from .serializers import (
     ActivityInputSerializer,
     ActivityOutputSerializer,
+    ContactDetailSerializer,
     ContactInputSerializer,
     ContactOutputSerializer,
     ContactReplaceSerializer,
@@ -97,7 +103,12 @@ CONTACT_ID = OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH, des
         responses={200: ContactOutputSerializer(many=True), **error_responses(400, 401, 403, 404)},
     ),
     retrieve=extend_schema(
-        summary="One contact", parameters=[CONTACT_ID], responses={200: ContactOutputSerializer, **CONTACT_ERRORS}
+        summary="One contact, with its score breakdown, consent, routing history and tasks",
+        description="`score_breakdown` lists the points of each scoring factor with the reason; "
+        "`routing_history` says why the lead went to each agent; `speed_to_lead_seconds` is the time "
+        "from arrival to first contact. Activities are at `/api/v1/leads/{id}/activities/`.",
+        parameters=[CONTACT_ID],
+        responses={200: ContactDetailSerializer, **CONTACT_ERRORS},
     ),
     create=extend_schema(
         summary="Create a contact",
@@ -145,6 +156,14 @@ class ContactViewSet(
         contact = get_contact_visible_to(user=self.request.user, pk=int(pk))
         self.check_object_permissions(self.request, contact)
         return contact
+
+    def retrieve(self, request: Request, *args, **kwargs) -> Response:
+        pk = self.kwargs["pk"]
+        if not _CONTACT_ID.fullmatch(pk):
+            raise NotFound
+        contact = get_contact_detail_visible_to(user=request.user, pk=int(pk))
+        self.check_object_permissions(request, contact)
+        return Response(ContactDetailSerializer(contact).data)
 
     def create(self, request: Request, *args, **kwargs) -> Response:
         data = ContactInputSerializer(data=request.data, context=self.get_serializer_context())

@@ -9,8 +9,22 @@ from factory.django import DjangoModelFactory
 
 from analytics.models import DailyMetric, Digest
 from contracts.models import Document, DocumentTemplate, Offer, Signer, Transaction, TransactionParty
-from leads.models import Activity, ConsentEvent, Favorite, LeadSource, SavedSearch, Task
-from marketing.models import Brand, Campaign, Delivery, Message, Suppression
+from leads.models import (
+    Activity,
+    BehaviorEvent,
+    ConsentEvent,
+    Favorite,
+    LeadSource,
+    Match,
+    Notification,
+    RotationPointer,
+    RoutingDecision,
+    RoutingRule,
+    SavedSearch,
+    Task,
+    WebhookDelivery,
+)
+from marketing.models import AlertDelivery, Brand, Campaign, Delivery, Enrollment, Message, Suppression
 from properties.models import ListingHistory, ListingMedia, OpenHouse
 from realtor.models import AICall, AuditLog
 
@@ -264,6 +278,41 @@ class AICallFactory(DjangoModelFactory):
     latency_ms = 3
 
 
+def make_engine_records(*, brokerage, agent, contact, listing, source, campaign, search) -> list:
+    """One row of each lead-engine model (issue 4) for ``brokerage``."""
+    rule = RoutingRule.objects.create(brokerage=brokerage, name="Example rule", target=RoutingRule.Target.ALL_AGENTS)
+    match = Match.objects.create(
+        saved_search=search, contact=contact, listing=listing, score=80, reasons=["example: 3 bd, you asked for 3+"]
+    )
+    return [
+        BehaviorEvent.objects.create(contact=contact, kind=BehaviorEvent.Kind.VIEWED_LISTING, listing=listing),
+        WebhookDelivery.objects.create(
+            brokerage=brokerage,
+            source=source,
+            idempotency_key=f"example-{contact.pk}",
+            body_hash="0" * 64,
+            result=WebhookDelivery.Result.CREATED,
+            status_code=201,
+            contact=contact,
+        ),
+        rule,
+        RotationPointer.objects.create(brokerage=brokerage, key=f"rule:{rule.pk}", counter=3),
+        RoutingDecision.objects.create(contact=contact, agent=agent, rule=rule, reason="example: round robin"),
+        Notification.objects.create(
+            recipient=agent.user, contact=contact, kind=Notification.Kind.NEW_LEAD, message="New lead (example)"
+        ),
+        match,
+        Enrollment.objects.create(campaign=campaign, contact=contact),
+        AlertDelivery.objects.create(
+            contact=contact,
+            saved_search_id=search.pk,
+            dedupe_key=f"match:{match.pk}",
+            match_ids=[match.pk],
+            status=AlertDelivery.Status.SENT,
+        ),
+    ]
+
+
 def make_brokerage_records(brokerage) -> dict:
     """Create one row of every model, tied to ``brokerage`` where the model has one.
 
@@ -282,6 +331,7 @@ def make_brokerage_records(brokerage) -> dict:
     document = DocumentFactory(transaction=transaction)
     campaign = CampaignFactory(brokerage=brokerage, agent=agent, brand__agent=agent, listing=listing)
     message = MessageFactory(campaign=campaign)
+    search = SavedSearchFactory(contact=contact)
     records = [
         brokerage,
         office,
@@ -304,7 +354,7 @@ def make_brokerage_records(brokerage) -> dict:
         ConsentEventFactory(contact=contact),
         ActivityFactory(contact=contact, agent=agent),
         TaskFactory(contact=contact, agent=agent),
-        SavedSearchFactory(contact=contact),
+        search,
         FavoriteFactory(contact=contact, listing=listing),
         TransactionPartyFactory(transaction=transaction, contact=contact),
         SignerFactory(document=document),
@@ -314,5 +364,14 @@ def make_brokerage_records(brokerage) -> dict:
         DigestFactory(agent=agent),
         AuditLogFactory(brokerage=brokerage),
         AICallFactory(),
+        *make_engine_records(
+            brokerage=brokerage,
+            agent=agent,
+            contact=contact,
+            listing=listing,
+            source=source,
+            campaign=campaign,
+            search=search,
+        ),
     ]
     return {type(record): record for record in records}

@@ -5,7 +5,8 @@ import itertools
 import pytest
 from django.core.management import call_command
 
-from leads.models import Contact
+from leads.models import BehaviorEvent, Contact, LeadSource, Match, Task
+from marketing.models import Campaign, Message
 from properties import demo as properties_demo
 from properties.kc_data import read_seattle_sales
 from properties.models import Listing
@@ -27,6 +28,9 @@ def state():
         "users": sorted(User.objects.values_list("email", "role")),
         "contacts": Contact.objects.count(),
         "agents": Agent.objects.count(),
+        "engine": [BehaviorEvent.objects.count(), Match.objects.count(), Task.objects.count(),
+                   Campaign.objects.filter(is_default_nurture=True).count(), Message.objects.count(),
+                   sorted(LeadSource.objects.values_list("slug", flat=True))],
     }  # fmt: skip
 
 
@@ -63,6 +67,17 @@ def test_load_demo_loads_real_sales_and_marked_synthetic_demo_data(small_sales, 
     assert Contact.objects.filter(is_synthetic=True).count() == Contact.objects.count() > 50
     out = capsys.readouterr().out
     assert "agent@example.com" in out and "realtor-demo" in out
+    # The lead engine has something to show: a webhook source, the 3-7-30 nurture, scores, engagement, matches.
+    assert set(LeadSource.objects.values_list("slug", flat=True)) == {"website", "gohighlevel", "listing-inquiry"}
+    nurture = Campaign.objects.get(is_default_nurture=True)
+    assert sorted(set(nurture.messages.values_list("delay_days", flat=True))) == [3, 7, 30]
+    assert BehaviorEvent.objects.filter(is_synthetic=False).count() == 0
+    assert BehaviorEvent.objects.filter(is_synthetic=True).count() > 0
+    assert Contact.objects.filter(scored_at__isnull=True).count() == 0
+    buyer_matches = Match.objects.filter(contact__user__email="buyer@example.com")
+    assert buyer_matches.count() == Match.objects.count() > 0
+    assert not buyer_matches.filter(listing__is_synthetic=False).exists()
+    assert all(match.reasons for match in buyer_matches)
 
 
 def test_load_demo_twice_changes_nothing(small_sales):

@@ -13,8 +13,23 @@ from django.urls import reverse
 
 from analytics.models import DailyMetric, Digest
 from contracts.models import Document, DocumentTemplate, Offer, Signer, Transaction, TransactionParty
-from leads.models import Activity, ConsentEvent, Contact, Favorite, LeadSource, SavedSearch, Task
-from marketing.models import Brand, Campaign, Delivery, Message, Suppression
+from leads.models import (
+    Activity,
+    BehaviorEvent,
+    ConsentEvent,
+    Contact,
+    Favorite,
+    LeadSource,
+    Match,
+    Notification,
+    RotationPointer,
+    RoutingDecision,
+    RoutingRule,
+    SavedSearch,
+    Task,
+    WebhookDelivery,
+)
+from marketing.models import AlertDelivery, Brand, Campaign, Delivery, Enrollment, Message, Suppression
 from properties.models import Listing, ListingHistory, ListingMedia, OpenHouse
 from realtor.admin import BrokerageScopedAdmin
 from realtor.models import Agent, AICall, AuditLog, Brokerage, Office, Team, User
@@ -35,6 +50,9 @@ OWN_MODELS = sorted(
         *(Document, DocumentTemplate, Offer, Signer, Transaction, TransactionParty),
         *(Brand, Campaign, Delivery, Message, Suppression),
         *(DailyMetric, Digest),
+        # The lead engine (issue 4).
+        *(BehaviorEvent, Match, Notification, RotationPointer, RoutingDecision, RoutingRule, WebhookDelivery),
+        *(AlertDelivery, Enrollment),
     ),
     key=lambda model: model._meta.label,
 )
@@ -520,7 +538,7 @@ def test_staff_user_without_brokerage_sees_nothing(client, brokerages):
 
 def inline_management_data() -> dict:
     """Empty management forms for every inline of the contact change form."""
-    prefixes = ("consent_events", "activities", "tasks", "saved_searches", "favorites")
+    prefixes = ("consent_events", "routing_decisions", "activities", "tasks", "saved_searches", "favorites")
     data = {}
     for prefix in prefixes:
         data.update(

@@ -1,4 +1,4 @@
-"""The agent dashboard at /app/: counts, newest leads, the follow-up queue placeholder, access."""
+"""The agent dashboard at /app/: counts, newest leads, the follow-up queue, access."""
 
 import datetime
 
@@ -55,11 +55,13 @@ def test_agent_dashboard_counts_and_newest_leads(agent_client, book):
     assert "Outside Lead" not in html
 
 
-def test_dashboard_keeps_the_follow_up_queue_placeholder_without_fake_data(agent_client):
-    html = agent_client.get(URL).content.decode()
+def test_dashboard_shows_an_empty_follow_up_queue_without_fake_data(agent_client):
+    response = agent_client.get(URL)
+    html = response.content.decode()
 
     assert 'id="follow-up-queue"' in html
-    assert "The follow-up queue arrives with the lead engine" in html
+    assert response.context["queue"] == []
+    assert "Nothing to follow up right now." in html
 
 
 def test_broker_sees_the_brokerages_leads(client, agent, book):

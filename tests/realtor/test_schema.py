@@ -24,7 +24,20 @@ def test_schema_builds_and_validates_without_warnings(tmp_path):
         "/api/v1/leads/",
         "/api/v1/leads/{id}/",
         "/api/v1/leads/{id}/activities/",
+        "/api/v1/saved-searches/",
+        "/api/v1/saved-searches/{id}/",
+        "/api/v1/matches/",
+        "/api/v1/matches/{id}/",
+        "/api/v1/webhooks/leads/",
+        "/api/v1/webhooks/sms/",
     } <= set(schema["paths"])
+    detail = schema["paths"]["/api/v1/leads/{id}/"]["get"]["responses"]["200"]["content"]["application/json"]
+    assert detail["schema"]["$ref"] == "#/components/schemas/ContactDetail"
+    assert {"score_breakdown", "routing_history", "tasks", "consent", "speed_to_lead_seconds"} <= set(
+        schema["components"]["schemas"]["ContactDetail"]["properties"]
+    )
+    sms = schema["paths"]["/api/v1/webhooks/sms/"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    assert set(schema["components"]["schemas"][sms["$ref"].rsplit("/", 1)[1]]["properties"]) == {"from", "to", "body"}
     assert "delete" not in schema["paths"]["/api/v1/leads/{id}/"]
     assert set(schema["components"]["schemas"]["Error"]["properties"]) == {"error", "message", "fields"}
     assert {"tokenAuth", "cookieAuth"} <= set(schema["components"]["securitySchemes"])

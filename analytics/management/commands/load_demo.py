@@ -6,6 +6,8 @@ from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from leads import demo as leads_demo
+from leads.services import ensure_demo_lead_engine
+from marketing.services import ensure_default_nurture
 from properties import demo as properties_demo
 from realtor import demo as realtor_demo
 
@@ -39,8 +41,13 @@ class Command(BaseCommand):
         )
         self.stdout.write(f"Synthetic Active listings: {listings.created} created, {listings.unchanged} unchanged")
         leads_demo.ensure_demo_contacts(team)
-        ensure_engine = getattr(__import__("leads.services", fromlist=["x"]), "ensure_demo_lead_engine", None)
-        if ensure_engine is not None:
-            ensure_engine(team.brokerage)
+        source = ensure_demo_lead_engine(team.brokerage)
+        nurture = ensure_default_nurture(team.brokerage)
+        engine = leads_demo.ensure_demo_engine_activity(team)
+        self.stdout.write(
+            f"Lead engine: webhook source {source.slug!r} (secret from REALTOR_DEMO_WEBHOOK_SECRET), "
+            f"nurture {nurture.name!r}; {engine['events']} synthetic behaviour events, {engine['scored']} leads "
+            f"scored, {engine['matches']} matches, {engine['tasks']} tasks"
+        )
         self.stdout.write(self.style.SUCCESS("Demo data ready."))
         self.stdout.write(DEMO_LOGINS)

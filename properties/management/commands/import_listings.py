@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
+from properties.hooks import notify_listing_change
 from properties.importers import ignored_headers, import_rows, read_reso_csv
 
 
@@ -12,7 +13,8 @@ class Command(BaseCommand):
     help = (
         "Import listings from a CSV whose headers are RESO Data Dictionary names (ListingKey, StandardStatus, "
         "ListPrice, ClosePrice, CloseDate, LivingArea, …). Upserts on ListingKey; re-running changes nothing. "
-        "Bad rows are reported with line numbers and a batch with any bad row writes nothing."
+        "Bad rows are reported with line numbers and a batch with any bad row writes nothing. "
+        "New Active listings and price drops are passed to settings.LISTING_CHANGE_HOOKS (buyer matching)."
     )
 
     def add_arguments(self, parser):
@@ -37,7 +39,13 @@ class Command(BaseCommand):
             self.stderr.write(f"note: column {header!r} matches no listing field and is ignored")
         with tqdm(desc="Importing", unit=" rows", disable=no_progress, file=self.stderr) as bar:
             try:
-                report = import_rows(rows, batch_size=batch_size, data_source=source or file, progress=bar.update)
+                report = import_rows(
+                    rows,
+                    batch_size=batch_size,
+                    data_source=source or file,
+                    progress=bar.update,
+                    on_change=notify_listing_change,
+                )
             except UnicodeDecodeError as exc:
                 raise CommandError(f"{file}: not UTF-8 text ({exc.reason})") from None
         for error in report.errors:
