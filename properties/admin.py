@@ -7,8 +7,19 @@ from django.http import HttpRequest
 
 from realtor.admin import BrokerageScopedAdmin, ScopedTabularInline, ViewOnlyMixin, year_filter
 
+from . import cma_services
 from .hooks import is_market_event, notify_listing_change
-from .models import Listing, ListingHistory, ListingMedia, OpenHouse
+from .models import (
+    CMA,
+    CMAVersion,
+    Listing,
+    ListingHistory,
+    ListingMedia,
+    ListingValuation,
+    MarketStat,
+    OpenHouse,
+    StandardStatus,
+)
 
 
 class ListingHistoryInline(ViewOnlyMixin, ScopedTabularInline):
@@ -142,6 +153,9 @@ class ListingAdmin(BrokerageScopedAdmin):
             list_price=obj.list_price,
         ):
             notify_listing_change(obj.pk, previous_price, previous_status)
+        if obj.standard_status != StandardStatus.CLOSED and (not change or form.changed_data):
+            # New facts or price: refresh the valuation, market statistics and deal score.
+            cma_services.record_listing_facts_changed(listing_id=obj.pk)
 
     @admin.display(description="Address", ordering="unparsed_address")
     def address(self, obj: Listing) -> str:
@@ -181,3 +195,58 @@ class OpenHouseAdmin(BrokerageScopedAdmin):
     search_fields = ("^open_house_key", "^listing__listing_key", "listing__unparsed_address")
     autocomplete_fields = ("listing",)
     date_hierarchy = "open_house_start_time"
+
+
+class CMAVersionInline(ViewOnlyMixin, ScopedTabularInline):
+    model = CMAVersion
+    fields = (
+        "number",
+        "created_at",
+        "created_by",
+        "change",
+        "estimate",
+        "low",
+        "high",
+        "recommended_list_price",
+        "status",
+    )
+    readonly_fields = fields
+    extra = 0
+
+
+@admin.register(CMA)
+class CMAAdmin(BrokerageScopedAdmin):
+    """CMAs are written through the agent portal (every save is a version); staff review them here."""
+
+    brokerage_path = "brokerage"
+    list_display = ("id", "display_address", "created_by", "status", "estimate", "recommended_list_price", "version",
+                    "updated_at")  # fmt: skip
+    list_select_related = ("created_by__user", "brokerage")
+    list_filter = ("status", year_filter("updated_at", "year"))
+    search_fields = ("subject__display_address", "^subject_listing__listing_key", "created_by__user__email")
+    readonly_fields = ("subject", "result", "estimate", "low", "high", "confidence", "method", "model_version",
+                       "version", "pdf", "pdf_version", "pdf_generated_at", "shared_at")  # fmt: skip
+    raw_id_fields = ("subject_listing", "created_by", "shared_with")
+    inlines = [CMAVersionInline]
+
+
+@admin.register(ListingValuation)
+class ListingValuationAdmin(ViewOnlyMixin, BrokerageScopedAdmin):
+    """Automated valuations written by the enrichment task (read-only; they are recomputed)."""
+
+    brokerage_path = None
+    list_display = ("listing", "as_of", "estimate", "low", "high", "confidence", "deal_grade", "model_version", "error")
+    list_select_related = ("listing",)
+    list_filter = ("deal_grade",)
+    search_fields = ("^listing__listing_key",)
+    show_full_result_count = False
+
+
+@admin.register(MarketStat)
+class MarketStatAdmin(ViewOnlyMixin, BrokerageScopedAdmin):
+    """Monthly ZIP statistics computed from Closed sales (read-only cache)."""
+
+    brokerage_path = None
+    list_display = ("postal_code", "month", "sales_count", "median_close_price", "median_price_per_sqft", "trend_index")
+    list_filter = (year_filter("month", "year"),)
+    search_fields = ("^postal_code",)

@@ -83,6 +83,9 @@ class ImportReport:
     rows_not_written: int = 0
     errors: list[RowError] = field(default_factory=list)
     ignored_headers: list[str] = field(default_factory=list)
+    #: Keys of listings on or off the market (not Closed) that were created or changed:
+    #: their valuation and deal score need refreshing (``cma_services.record_listing_facts_changed``).
+    refresh_keys: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -360,6 +363,9 @@ def _write_batch(
         ListingHistory.objects.bulk_create(history, batch_size=2000)
     report.created += len(to_create)
     report.updated += len(to_update)
+    report.refresh_keys.extend(
+        listing.listing_key for listing in (*to_create, *to_update) if listing.standard_status != StandardStatus.CLOSED
+    )
     if events:
         _report_events(events, on_change)
 

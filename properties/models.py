@@ -233,3 +233,173 @@ class OpenHouse(models.Model):
                 name="open_house_ends_after_start",
             )
         ]
+
+
+class CMAQuerySet(models.QuerySet):
+    def shared(self):
+        return self.filter(status=CMA.Status.SHARED)
+
+
+class CMA(TimeStampedModel):
+    """A saved comparative market analysis: a valuation an agent has reviewed, adjusted and priced.
+
+    The subject is a listing (``subject_listing``) or ad-hoc attributes; ``subject`` always holds
+    the engine's subject snapshot (RESO names, sq ft, degrees) plus ``display_address``. The
+    agent's choices (``options``, ``included_listing_keys``, ``excluded_listing_keys``,
+    ``adjustment_overrides``) are replayed through the valuation engine; ``result`` is the
+    engine's output at the last save (USD, miles). Every save appends a :class:`CMAVersion`.
+    """
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        SHARED = "shared", "Shared with the seller"
+
+    brokerage = models.ForeignKey("realtor.Brokerage", on_delete=models.CASCADE, related_name="cmas")
+    created_by = models.ForeignKey(Agent, on_delete=models.PROTECT, related_name="cmas")
+    subject_listing = models.ForeignKey(Listing, null=True, blank=True, on_delete=models.SET_NULL, related_name="cmas")
+    subject = models.JSONField(default=dict, help_text="Engine subject snapshot (RESO names) with display_address.")
+    as_of = models.DateField(help_text="Only sales closed strictly before this date are used.")
+    options = models.JSONField(default=dict, blank=True, help_text="radius_miles, months, max_comps.")
+    included_listing_keys = models.JSONField(default=list, blank=True, help_text="Comps the agent added.")
+    excluded_listing_keys = models.JSONField(default=list, blank=True, help_text="Comps the agent removed.")
+    adjustment_overrides = models.JSONField(
+        default=dict, blank=True, help_text="{listing_key: {adjustment: USD}} set by the agent."
+    )
+    result = models.JSONField(default=dict, blank=True, help_text="Engine output at the last save.")
+    estimate = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    low = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    high = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    confidence = models.FloatField(null=True, blank=True, help_text="0..1, measured by backtest.")
+    method = models.CharField(max_length=120, blank=True)
+    model_version = models.CharField(max_length=64, blank=True)
+    recommended_list_price = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    recommendation_note = models.TextField(blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT, db_index=True)
+    shared_with = models.ForeignKey(
+        "realtor.User",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="shared_cmas",
+        help_text="The seller's portal login.",
+    )
+    shared_with_name = models.CharField(max_length=200, blank=True)
+    shared_at = models.DateTimeField(null=True, blank=True)
+    version = models.PositiveIntegerField(default=1)
+    pdf = models.FileField(upload_to="cma/", blank=True)
+    pdf_version = models.PositiveIntegerField(null=True, blank=True, help_text="The version the PDF shows.")
+    pdf_generated_at = models.DateTimeField(null=True, blank=True)
+
+    objects = CMAQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-updated_at", "-id"]
+        verbose_name = "CMA"
+        verbose_name_plural = "CMAs"
+        indexes = [
+            models.Index(fields=["brokerage", "-updated_at"], name="cma_brokerage_recent"),
+            models.Index(fields=["shared_with", "status"], name="cma_shared_with"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(recommended_list_price__isnull=True) | Q(recommended_list_price__gte=0),
+                name="cma_recommended_price_nonneg",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="shared") | Q(shared_with__isnull=False), name="cma_shared_has_recipient"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"CMA {self.pk}: {self.display_address}"
+
+    @property
+    def display_address(self) -> str:
+        """The subject's address as people read it."""
+        return self.subject.get("display_address") or "Ad-hoc subject"
+
+    @property
+    def is_shared(self) -> bool:
+        return self.status == self.Status.SHARED
+
+    @property
+    def pdf_is_current(self) -> bool:
+        """True when the stored PDF shows the current version."""
+        return bool(self.pdf) and self.pdf_version == self.version
+
+
+class CMAVersion(models.Model):
+    """One saved state of a CMA (append-only): what the agent chose and what the engine said."""
+
+    cma = models.ForeignKey(CMA, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField()
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey("realtor.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    change = models.CharField(max_length=200, help_text="What this save changed, for people.")
+    as_of = models.DateField()
+    options = models.JSONField(default=dict, blank=True)
+    included_listing_keys = models.JSONField(default=list, blank=True)
+    excluded_listing_keys = models.JSONField(default=list, blank=True)
+    adjustment_overrides = models.JSONField(default=dict, blank=True)
+    result = models.JSONField(default=dict, blank=True)
+    estimate = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    low = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    high = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    recommended_list_price = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    recommendation_note = models.TextField(blank=True)
+    status = models.CharField(max_length=10, choices=CMA.Status.choices, default=CMA.Status.DRAFT)
+
+    class Meta:
+        ordering = ["cma", "-number"]
+        constraints = [models.UniqueConstraint(fields=["cma", "number"], name="cma_version_unique")]
+
+    def __str__(self) -> str:
+        return f"CMA {self.cma_id} v{self.number}"
+
+
+class ListingValuation(models.Model):
+    """The latest automated valuation and deal analysis of a listing (written by enrichment).
+
+    ``fingerprint`` hashes the listing's facts, the as-of date, the sales data version and
+    the model version: enrichment skips the work when it is unchanged (idempotent).
+    """
+
+    listing = models.OneToOneField(Listing, on_delete=models.CASCADE, related_name="valuation")
+    as_of = models.DateField()
+    estimate = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    low = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    high = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    confidence = models.FloatField(null=True, blank=True)
+    model_version = models.CharField(max_length=64, blank=True)
+    result = models.JSONField(default=dict, blank=True)
+    deal = models.JSONField(default=dict, blank=True, help_text="Deal score, grade and scenarios.")
+    deal_grade = models.CharField(max_length=1, blank=True)
+    error = models.CharField(max_length=300, blank=True, help_text="Why no value could be computed.")
+    fingerprint = models.CharField(max_length=64)
+    computed_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"Valuation of {self.listing_id} as of {self.as_of}"
+
+
+class MarketStat(models.Model):
+    """Monthly market statistics of one ZIP code from Closed sales (cache of the engine's figures).
+
+    Money in USD, ``median_price_per_sqft`` in USD per sq ft; ``trend_index`` is the area's
+    price index for the month (1.0 at its base month).
+    """
+
+    postal_code = models.CharField(max_length=10)
+    month = models.DateField(help_text="First day of the month.")
+    median_close_price = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    median_price_per_sqft = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
+    sales_count = models.PositiveIntegerField(default=0)
+    trend_index = models.FloatField(null=True, blank=True)
+    computed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["postal_code", "month"]
+        constraints = [models.UniqueConstraint(fields=["postal_code", "month"], name="market_stat_zip_month")]
+
+    def __str__(self) -> str:
+        return f"{self.postal_code} {self.month:%Y-%m}"

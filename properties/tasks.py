@@ -22,3 +22,40 @@ def refresh_listing_description(listing_id: int) -> int | None:
     if listing is None:
         return None
     return services.describe_listing(listing=listing, refresh=True).ai_description_call_id
+
+
+@shared_task(
+    acks_late=True,
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    retry_jitter=True,
+    max_retries=5,
+)
+def enrich_listing(listing_id: int) -> int | None:
+    """Refresh a listing's valuation, its ZIP's market statistics and deal score.
+
+    Idempotent (skips when the facts, as-of date and data are unchanged); returns the
+    ListingValuation id, None if the listing is gone.
+    """
+    from . import cma_services
+
+    valuation = cma_services.enrich_listing(listing_id=listing_id)
+    return valuation.pk if valuation is not None else None
+
+
+@shared_task(
+    acks_late=True,
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    retry_jitter=True,
+    max_retries=5,
+)
+def generate_cma_pdf(cma_id: int, version: int | None = None) -> int | None:
+    """Render and store a CMA's report PDF for ``version``; a no-op when already current.
+
+    Returns the version the stored PDF shows, None if the CMA is gone.
+    """
+    from . import cma_services
+
+    cma = cma_services.generate_cma_pdf(cma_id=cma_id, version=version)
+    return cma.pdf_version if cma is not None else None

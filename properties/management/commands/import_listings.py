@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
+from properties import cma_services
 from properties.hooks import notify_listing_change
 from properties.importers import ignored_headers, import_rows, read_reso_csv
 
@@ -50,6 +51,9 @@ class Command(BaseCommand):
                 raise CommandError(f"{file}: not UTF-8 text ({exc.reason})") from None
         for error in report.errors:
             self.stderr.write(self.style.ERROR(str(error)))
+        if report.refresh_keys:
+            queued = cma_services.refresh_listings(listing_keys=report.refresh_keys)
+            self.stdout.write(f"Valuation and deal score refresh queued for {queued} listings.")
         summary = (
             f"{report.rows} rows: {report.created} created, {report.updated} updated, {report.unchanged} unchanged"
         )
