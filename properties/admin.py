@@ -153,7 +153,7 @@ class ListingAdmin(BrokerageScopedAdmin):
             list_price=obj.list_price,
         ):
             notify_listing_change(obj.pk, previous_price, previous_status)
-        if obj.standard_status != StandardStatus.CLOSED and (not change or form.changed_data):
+        if obj.standard_status != StandardStatus.CLOSED and (not change or form is None or form.changed_data):
             # New facts or price: refresh the valuation, market statistics and deal score.
             cma_services.record_listing_facts_changed(listing_id=obj.pk)
 
