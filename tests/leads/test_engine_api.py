@@ -11,7 +11,6 @@ from tests.factories.leads import ContactFactory, make_client
 from tests.factories.properties import ListingFactory
 
 
-
 def _auth(api_client, user):
     api_client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
     return api_client

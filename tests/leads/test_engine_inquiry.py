@@ -12,7 +12,6 @@ from tests.factories.core import AgentFactory
 from tests.factories.properties import ListingFactory
 
 
-
 def _form(**overrides):
     data = {
         "name": "Robin Buyer",

@@ -12,7 +12,6 @@ from tests.factories.leads import ContactFactory
 from tests.factories.properties import ListingFactory
 
 
-
 @pytest.fixture
 def search(brokerage):
     BrandFactory(brokerage=brokerage)

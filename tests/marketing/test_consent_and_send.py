@@ -13,7 +13,6 @@ from tests.factories.lead_engine import BrandFactory, LeadSourceFactory, signed_
 from tests.factories.leads import ContactFactory
 
 
-
 @pytest.fixture
 def contact(brokerage):
     BrandFactory(brokerage=brokerage)

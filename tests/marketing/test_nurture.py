@@ -14,7 +14,6 @@ from tests.factories.lead_engine import BrandFactory
 from tests.factories.leads import ContactFactory
 
 
-
 @pytest.fixture
 def enrolled(brokerage):
     BrandFactory(brokerage=brokerage)

@@ -14,7 +14,9 @@ HEADER = "ListingKey,StandardStatus,ListPrice,ClosePrice,CloseDate,LivingArea,Be
 def test_import_refreshes_active_listings_only(tmp_path, capsys, django_capture_on_commit_callbacks):
     path = tmp_path / "l.csv"
     path.write_text(
-        "\n".join([HEADER, "S1,Closed,,500000,2016-03-01,1500,3,47.68,-122.30", "A1,Active,650000,,,1700,3,47.68,-122.31"])
+        "\n".join(
+            [HEADER, "S1,Closed,,500000,2016-03-01,1500,3,47.68,-122.30", "A1,Active,650000,,,1700,3,47.68,-122.31"]
+        )
         + "\n"
     )
 
@@ -37,7 +39,9 @@ def test_admin_edit_of_an_active_listing_refreshes_it(admin_client, django_captu
     form = admin_client.get(url).context["adminform"].form
     data = {k: ("" if v is None else v) for k, v in form.initial.items() if not isinstance(v, list)}
     data.pop("modification_timestamp", None)
-    data.update({"list_price": "640000", "modification_timestamp_0": "2016-12-01", "modification_timestamp_1": "10:00:00"})
+    data.update(
+        {"list_price": "640000", "modification_timestamp_0": "2016-12-01", "modification_timestamp_1": "10:00:00"}
+    )
     for prefix in ("history", "media", "open_houses"):
         data.update({f"{prefix}-TOTAL_FORMS": "0", f"{prefix}-INITIAL_FORMS": "0"})
 
