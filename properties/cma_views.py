@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django.views.decorators.vary import vary_on_headers
 
 from realtor.exceptions import DomainError
+from realtor.htmx import wants_fragment
 from realtor.permissions import agent_required
 
 from . import cma_selectors, cma_services, valuation_service
@@ -26,11 +27,6 @@ from .selectors import get_listing
 
 #: CMAs shown on the list page (newest change first).
 LIST_LIMIT = 100
-
-
-def _wants_fragment(request) -> bool:
-    htmx = getattr(request, "htmx", None)
-    return bool(htmx) and not htmx.boosted and not htmx.history_restore_request
 
 
 # ----------------------------------------------------------------------------- forms
@@ -173,7 +169,7 @@ def cma_new(request):
                 _add_domain_errors(form, exc)
             else:
                 url = reverse("app:cma_detail", args=[cma.pk])
-                if _wants_fragment(request):
+                if wants_fragment(request):
                     response = HttpResponse(status=204)
                     response["HX-Redirect"] = url
                     return response
@@ -219,7 +215,7 @@ def cma_detail(request, pk: int):
 
 
 def _workspace_response(request, cma: CMA, *, error: str | None = None, status: int = 200):
-    if _wants_fragment(request):
+    if wants_fragment(request):
         context = _detail_context(request, cma, comp_error=error)
         return render(request, "properties/cma_detail.html#workspace", context, status=status)
     if error:
@@ -288,9 +284,9 @@ def cma_recommendation(request, pk: int):
             status = 200
         except DomainError as exc:
             _add_domain_errors(form, exc)
-    if status == 200 and not _wants_fragment(request):
+    if status == 200 and not wants_fragment(request):
         return redirect("app:cma_detail", pk=cma.pk)
-    template = "properties/cma_detail.html" + ("#recommendation" if _wants_fragment(request) else "")
+    template = "properties/cma_detail.html" + ("#recommendation" if wants_fragment(request) else "")
     return render(request, template, _detail_context(request, cma, recommendation_form=form), status=status)
 
 
@@ -317,9 +313,9 @@ def cma_share(request, pk: int):
             status = 422
     else:
         status = 422
-    if status == 200 and not _wants_fragment(request):
+    if status == 200 and not wants_fragment(request):
         return redirect("app:cma_detail", pk=cma.pk)
-    template = "properties/cma_detail.html" + ("#sharing" if _wants_fragment(request) else "")
+    template = "properties/cma_detail.html" + ("#sharing" if wants_fragment(request) else "")
     return render(request, template, _detail_context(request, cma, share_form=form), status=status)
 
 
@@ -338,7 +334,7 @@ def cma_pdf(request, pk: int):
         cma.refresh_from_db()
     elif request.GET.get("status") is None:
         return _pdf_file_response(cma)
-    if _wants_fragment(request) or request.GET.get("status") is not None:
+    if wants_fragment(request) or request.GET.get("status") is not None:
         return render(request, "properties/cma_detail.html#pdf", {"cma": cma, "pdf_requested": True})
     return redirect("app:cma_detail", pk=cma.pk)
 
