@@ -63,6 +63,11 @@ def test_webhook_to_scored_routed_lead(client, bench, monkeypatch):
     sequential_rate = len(latencies) / (time.perf_counter() - started)
     p95 = statistics.quantiles(latencies, n=100)[94] * 1000
 
+    bench.record(f"webhook → scored+routed lead, p95 ({len(latencies)} sequential)", p95, "ms", "<= 50 ms", p95 <= 50)
+    bench.record("webhook → scored+routed lead, 1 client", sequential_rate, "leads/s")
+    if connection.vendor != "postgresql":
+        # Forked processes do not share SQLite's in-memory test database: throughput needs PostgreSQL.
+        pytest.skip("the concurrent throughput benchmark needs DATABASE_URL=postgres://…")
     rest = bodies[LEADS:]
     chunks = [rest[i::8] for i in range(8)]
     connection.close()  # children open their own connections
@@ -73,8 +78,6 @@ def test_webhook_to_scored_routed_lead(client, bench, monkeypatch):
     assert codes == [201] * len(rest)
     assert Contact.objects.filter(assigned_agent__isnull=False, score__gt=0).count() == 2 * LEADS
     assert len(enqueued) == LEADS  # the children's enqueues happened in the children
-    bench.record(f"webhook → scored+routed lead, p95 ({len(latencies)} sequential)", p95, "ms", "<= 50 ms", p95 <= 50)
-    bench.record("webhook → scored+routed lead, 1 client", sequential_rate, "leads/s")
     bench.record(
         f"webhook → scored+routed lead, 8 processes on {os.cpu_count()} CPUs", rate, "leads/s", ">= 200/s", rate >= 200
     )
