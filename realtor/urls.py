@@ -35,7 +35,7 @@ app_pages = [
 portal_pages = [
     path("", include("realtor.portal_urls")),
     path("", include("properties.portal_urls")),
-    path("", include("properties.valuation_portal_urls")),
+    path("", include("leads.valuation_portal_urls")),
     path("", include("leads.portal_urls")),
     path("", include("contracts.portal_urls")),
 ]

@@ -2,7 +2,8 @@
 
 A seller sees their home's value range, its comps and the ZIP's market trend, and the CMAs
 their agent *shared* with their login; drafts never show (``cma_selectors.cmas_shared_with``).
-The client's contact record is the ``leads`` app's, read through its selector.
+They live in ``leads`` because they start from the client's contact record (DESIGN §3:
+``leads`` may read ``properties``, not the other way round).
 """
 
 from __future__ import annotations
@@ -11,22 +12,17 @@ from django.http import FileResponse, Http404
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from properties import cma_selectors
 from realtor.permissions import client_required
 
-from . import cma_selectors
-
-
-def _client_contact(user):
-    from leads.selectors import get_client_contact
-
-    return get_client_contact(user=user)
+from .selectors import get_client_contact
 
 
 @require_GET
 @client_required
 def valuation(request):
     """The seller's home value: range, comps, market trend, and the CMAs shared with them."""
-    contact = _client_contact(request.user)
+    contact = get_client_contact(user=request.user)
     home = contact.home_listing if contact is not None else None
     context = {
         "nav": "valuation",
