@@ -33,6 +33,19 @@ OPTIONAL_COLUMNS = (
     "year_built_effective",
     "building_grade",
 )
+#: Every column of the store, in order: the required ones, then the optional facts.
+COLUMNS = (
+    "listing_key",
+    "parcel_number",
+    "postal_code",
+    "sub_type_raw",
+    "close_day",
+    "close_price",
+    "latitude",
+    "longitude",
+    "living_area",
+    *OPTIONAL_COLUMNS,
+)
 
 
 def day_number(value: date) -> int:
@@ -287,27 +300,7 @@ class SalesData:
         ``living_area``; the others are counted in ``skipped``. Optional keys may be absent or
         ``None``. Raises ``ValueError`` when no record is usable.
         """
-        cols: dict[str, list] = {
-            k: []
-            for k in (
-                "listing_key",
-                "parcel_number",
-                "postal_code",
-                "sub_type_raw",
-                "close_day",
-                "close_price",
-                "latitude",
-                "longitude",
-                "living_area",
-                "bedrooms_total",
-                "bathrooms",
-                "year_built",
-                "year_built_effective",
-                "lot_size_square_feet",
-                "waterfront",
-                "building_grade",
-            )
-        }
+        cols: dict[str, list] = {k: [] for k in COLUMNS}
         skipped = 0
         for rec in records:
             status = rec.get("standard_status")
@@ -366,18 +359,7 @@ class SalesData:
         """
         allowed = set(OPTIONAL_COLUMNS) | {"postal_code", "parcel_number", "sub_type_raw"}
         cols = {}
-        for name in (
-            "listing_key",
-            "parcel_number",
-            "postal_code",
-            "sub_type_raw",
-            "close_day",
-            "close_price",
-            "latitude",
-            "longitude",
-            "living_area",
-            *OPTIONAL_COLUMNS,
-        ):
+        for name in COLUMNS:
             cols[name] = getattr(self, name).copy()
         for name in names:
             if name not in allowed:
@@ -391,18 +373,7 @@ class SalesData:
     def subset(self, rows: np.ndarray) -> SalesData:
         """Return a new store holding only the given rows (indices or a boolean mask)."""
         cols = {}
-        for name in (
-            "listing_key",
-            "parcel_number",
-            "postal_code",
-            "sub_type_raw",
-            "close_day",
-            "close_price",
-            "latitude",
-            "longitude",
-            "living_area",
-            *OPTIONAL_COLUMNS,
-        ):
+        for name in COLUMNS:
             cols[name] = getattr(self, name)[rows]
         return SalesData(cols, skipped=self.skipped)
 
