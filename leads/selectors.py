@@ -5,8 +5,9 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import F, Prefetch, QuerySet
+from django.db.models import Count, F, Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 
 from properties.models import Listing
 
@@ -96,3 +97,15 @@ def consent_history(*, contact: Contact, limit: int = 10) -> QuerySet[ConsentEve
 def notifications_for(*, user, limit: int = 10) -> QuerySet[Notification]:
     """A brokerage member's unread notices (new leads, SLA escalations), newest first."""
     return Notification.objects.filter(recipient=user, read_at__isnull=True).select_related("contact")[:limit]
+
+
+def lead_counts(*, user) -> dict[str, int]:
+    """Dashboard counts: ``mine`` and ``new_this_week`` (created in the last 7 days).
+
+    Agents count the leads assigned to them; brokers and staff their whole brokerage's.
+    """
+    week_ago = timezone.now() - datetime.timedelta(days=7)
+    mine = Q(assigned_agent__user_id=user.pk) if user.is_agent else Q(pk__isnull=False)
+    return Contact.objects.visible_to(user).aggregate(
+        mine=Count("pk", filter=mine), new_this_week=Count("pk", filter=mine & Q(created_at__gte=week_ago))
+    )

@@ -11,7 +11,6 @@ from datetime import timedelta
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -20,7 +19,7 @@ from django.utils.formats import date_format
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from properties.models import Listing, StandardStatus
+from properties.selectors import listing_counts
 from realtor.exceptions import DomainError
 from realtor.htmx import wants_fragment
 from realtor.permissions import agent_required
@@ -33,6 +32,7 @@ from .selectors import (
     contact_timeline,
     get_contact_detail_visible_to,
     get_contact_visible_to,
+    lead_counts,
     list_contacts_visible_to,
     notifications_for,
 )
@@ -71,20 +71,9 @@ def dashboard(request):
     """The agent's start page: lead and market counts and the newest leads they can see."""
     user = request.user
     leads = list_contacts_visible_to(user=user)
-    week_ago = timezone.now() - timedelta(days=7)
-    # Agents count the leads assigned to them; brokers and staff count their brokerage's.
-    mine = Q(assigned_agent__user_id=user.pk) if user.is_agent else Q(pk__isnull=False)
-    lead_counts = leads.aggregate(
-        mine=Count("pk", filter=mine), new_this_week=Count("pk", filter=mine & Q(created_at__gte=week_ago))
-    )
-    listing_counts = Listing.objects.aggregate(
-        active=Count("pk", filter=Q(standard_status=StandardStatus.ACTIVE)),
-        closed=Count("pk", filter=Q(standard_status=StandardStatus.CLOSED)),
-        my_active=Count("pk", filter=Q(standard_status=StandardStatus.ACTIVE, list_agent__user_id=user.pk)),
-    )
     context = {
-        "lead_counts": lead_counts,
-        "listing_counts": listing_counts,
+        "lead_counts": lead_counts(user=user),
+        "listing_counts": listing_counts(user=user),
         "newest_leads": leads.order_by("-created_at", "-id")[:DASHBOARD_LEADS],
         "notifications": notifications_for(user=user),
         "snooze_form": SnoozeForm(),

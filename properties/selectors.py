@@ -7,10 +7,10 @@ import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
 
 from .geo import haversine_miles
-from .models import Listing
+from .models import Listing, StandardStatus
 
 #: Columns the valuation engine reads, as RESO names (see properties/kc_data.py).
 SALE_RECORD_FIELDS = (
@@ -109,3 +109,13 @@ def closed_sales_records(*, before: datetime.date | None = None) -> Iterator[dic
     if before is not None:
         qs = qs.filter(close_date__lt=before)
     yield from qs.order_by("close_date", "id").values(*SALE_RECORD_FIELDS).iterator(chunk_size=5000)
+
+
+def listing_counts(*, user) -> dict[str, int]:
+    """Dashboard counts: Active listings (``active``), Closed sales on file (``closed``) and
+    the Active listings ``user`` is the listing agent of (``my_active``)."""
+    return Listing.objects.aggregate(
+        active=Count("pk", filter=Q(standard_status=StandardStatus.ACTIVE)),
+        closed=Count("pk", filter=Q(standard_status=StandardStatus.CLOSED)),
+        my_active=Count("pk", filter=Q(standard_status=StandardStatus.ACTIVE, list_agent__user_id=user.pk)),
+    )
