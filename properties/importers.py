@@ -19,8 +19,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
-from django.core.exceptions import ValidationError
-from django.db import models, transaction
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
 from realtor.models import Agent, Office
@@ -415,9 +414,12 @@ def import_rows(
             _fill_places(batch)
             try:
                 _write_batch(batch, data_source=data_source, report=report, on_change=on_change)
-            except ValidationError as exc:  # pragma: no cover - rules above mirror the constraints
+            except IntegrityError as exc:
+                # The row rules above mirror the model's constraints; should they ever drift,
+                # the database's refusal rejects the batch (nothing written) instead of crashing.
                 report.errors.append(RowError(batch[0][0], "", f"batch rejected by the database: {exc}"))
                 report.rejected_batches += 1
+                report.rows_not_written += len(batch)
         if progress:
             progress(len(batch))
         batch.clear()

@@ -163,3 +163,25 @@ def test_files_that_are_not_reso_csv_are_refused(tmp_path, content, message):
 def test_missing_file_is_a_clear_error():
     with pytest.raises(CommandError, match="no such file"):
         call_command("import_listings", "/nonexistent/file.csv", "--no-progress")
+
+
+def test_a_database_refusal_rejects_the_batch_without_crashing(monkeypatch, tmp_path):
+    # Given a row the row rules accept but the database refuses (simulated constraint drift)
+    from django.db import IntegrityError
+
+    import properties.importers as importers
+
+    def refuse(*args, **kwargs):
+        raise IntegrityError("CHECK constraint failed: listing_list_price_nonneg")
+
+    monkeypatch.setattr(importers.Listing.objects, "bulk_create", refuse)
+    headers, rows = read_reso_csv(write_csv(tmp_path, GOOD[:2]))
+
+    report = import_rows(rows)
+
+    assert report.rejected_batches == 1
+    assert report.rows_not_written == 2
+    assert [e.message for e in report.errors] == [
+        "batch rejected by the database: CHECK constraint failed: listing_list_price_nonneg"
+    ]
+    assert Listing.objects.count() == 0
