@@ -22,14 +22,10 @@ from django.template.loader import render_to_string
 
 from realtor.models import AICall
 
-#: Provider failures that fall back instead of failing the request.
-TRANSIENT_ERRORS = (
-    anthropic.APIConnectionError,
-    anthropic.APITimeoutError,
-    anthropic.RateLimitError,
-    anthropic.InternalServerError,
-    anthropic.APIStatusError,
-)
+#: Provider failures that fall back instead of failing the request: no connection or a
+#: timeout (``APITimeoutError`` is an ``APIConnectionError``), and any error status
+#: (overload, 5xx, rate limit, a rejected key) — the result records which.
+PROVIDER_ERRORS = (anthropic.APIConnectionError, anthropic.APIStatusError)
 
 _client_factory: Callable[[], anthropic.Anthropic] | None = None
 
@@ -101,9 +97,9 @@ def generate(
             provider = AICall.Provider.ANTHROPIC
             if not text:
                 reason = "the model returned no text"
-        except TRANSIENT_ERRORS as exc:
+        except PROVIDER_ERRORS as exc:
             reason = f"provider error: {type(exc).__name__}"
-    fallback_used = provider == AICall.Provider.FALLBACK or not text
+    fallback_used = not text  # no key, a provider error, or an empty answer
     if fallback_used:
         text = fallback(context).strip()
         provider = AICall.Provider.FALLBACK
