@@ -11,6 +11,7 @@ import hashlib
 import logging
 import os
 import statistics
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -219,16 +220,17 @@ def _advisory_lock(keys: list[str]) -> None:
 
     SQLite serialises writers already. Keys are sorted so two captures never deadlock.
     """
-    if connection.vendor != "postgresql":
+    if connection.vendor != "postgresql" or not keys:
         return
+    digests = [
+        int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], "big", signed=True) for key in sorted(set(keys))
+    ]
     with connection.cursor() as cursor:
-        for key in sorted(set(keys)):
-            digest = int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], "big", signed=True)
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [digest])
+        # One round trip; the locks are taken in the listed (sorted) order.
+        cursor.execute("SELECT " + ", ".join(["pg_advisory_xact_lock(%s)"] * len(digests)), digests)
 
 
-def find_duplicate_contact(*, brokerage_id: int, email: str, phone: str) -> Contact | None:
-    """The oldest contact of the brokerage with the same normalised email or E.164 phone, or None."""
+def _duplicate_filter(*, brokerage_id: int, email: str, phone: str):
     from django.db.models import Q
 
     from .normalize import normalize_email, normalize_phone
@@ -241,7 +243,25 @@ def find_duplicate_contact(*, brokerage_id: int, email: str, phone: str) -> Cont
         cond |= Q(phone_e164=phone_n)
     if not cond:
         return None
-    return Contact.objects.filter(cond, brokerage_id=brokerage_id).order_by("created_at", "id").first()
+    return Contact.objects.filter(cond, brokerage_id=brokerage_id).order_by("created_at", "id")
+
+
+def find_duplicate_contact(*, brokerage_id: int, email: str, phone: str, lock: bool = False) -> Contact | None:
+    """The oldest contact of the brokerage with the same normalised email or E.164 phone, or None.
+
+    ``lock=True`` locks its row (SELECT … FOR UPDATE; call inside a transaction).
+    """
+    contacts = _duplicate_filter(brokerage_id=brokerage_id, email=email, phone=phone)
+    if contacts is None:
+        return None
+    if lock:
+        contacts = contacts.select_for_update(of=("self",))
+    return contacts.select_related("source").first()
+
+
+def _has_duplicate_contact(*, brokerage_id: int, email: str, phone: str) -> bool:
+    contacts = _duplicate_filter(brokerage_id=brokerage_id, email=email, phone=phone)
+    return contacts is not None and contacts.exists()
 
 
 def record_consent(
@@ -278,6 +298,11 @@ def record_consent(
     return event
 
 
+def _stated_criteria(data: LeadInput) -> list[tuple]:
+    """The lead's stated criteria as ``_criteria_rows`` gives them: [(list_price_max, postal_codes)]."""
+    return [(data.list_price_max, sorted(set(data.postal_codes)))] if data.has_criteria else []
+
+
 def _save_criteria(*, contact: Contact, data: LeadInput) -> SavedSearch | None:
     if not data.has_criteria:
         return None
@@ -292,71 +317,121 @@ def _save_criteria(*, contact: Contact, data: LeadInput) -> SavedSearch | None:
     )
 
 
-def capture_lead(*, source: LeadSource, data: LeadInput, idempotency_key: str = "") -> CaptureResult:
+@dataclass
+class _NewLead:
+    """A new contact scored and routed before it is saved (see :func:`capture_lead`)."""
+
+    contact: Contact
+    route: RouteChoice
+
+
+def _plan_new_lead(*, source: LeadSource, data: LeadInput, listing: Listing | None, now) -> _NewLead:
+    """Build, score and route a contact for a lead nobody in the brokerage matches (nothing saved yet).
+
+    The rotation turn it takes is the only write (see :func:`_take_turn`).
+    """
+    granted_at = data.consent_captured_at or now
+    contact = Contact(
+        brokerage_id=source.brokerage_id,
+        source=source,
+        first_name=data.first_name,
+        last_name=data.last_name,
+        email=data.email,
+        phone=data.phone,
+        timeline=data.timeline,
+        contact_type=data.contact_type,
+        pre_approved=data.pre_approved,
+        inquiry_listing=listing,
+        message=data.message,
+        system=data.system[:50],
+        campaign=data.campaign[:100],
+        utm_source=data.utm_source[:100],
+        utm_medium=data.utm_medium[:100],
+        utm_campaign=data.utm_campaign[:100],
+        created_at=now,
+    )
+    for channel in _consent_channels(data):
+        setattr(contact, f"{channel}_consent", True)
+        setattr(contact, f"{channel}_consent_at", granted_at)
+        contact.consent_text = data.consent_text
+    contact._criteria_cache = _stated_criteria(data)
+    # Its only behaviour event so far is this inquiry (saved with it below).
+    inquiry = (scoring.BehaviorSignal(kind=BehaviorEvent.Kind.INQUIRY, occurred_at=now),)
+    apply_score(contact=contact, now=now, persist=False, events=inquiry)
+    route = _choose_route(contact=contact, now=now)
+    _assign(contact, route, now=now)
+    return _NewLead(contact=contact, route=route)
+
+
+def _consent_channels(data: LeadInput) -> list[str]:
+    return [c for c, wanted in (("email", data.email_consent), ("sms", data.sms_consent)) if wanted]
+
+
+def capture_lead(
+    *,
+    source: LeadSource,
+    data: LeadInput,
+    idempotency_key: str = "",
+    in_transaction: Callable[[CaptureResult], object] | None = None,
+) -> CaptureResult:
     """Create or merge a lead, record consent, score it, route it and start its speed-to-lead timer.
 
     Dedupe: a contact of the brokerage with the same normalised email or E.164 phone gets
     the inquiry merged in (blank fields filled, an inquiry activity added) instead of a
-    new contact. The agent is notified (in-app now, email after commit). Raises
-    ``DomainError`` when neither email nor phone is given.
+    new contact. The agent is notified (in-app now, email after commit).
+    ``in_transaction(result)`` runs inside the capture's transaction, before it commits (the
+    webhook's delivery record). Raises ``DomainError`` when neither email nor phone is given,
+    and ``IntegrityError`` when a unique key (a contact's idempotency key) is already taken.
+
+    Concurrency: captures of the same email or phone are serialised by advisory locks and
+    re-check for a duplicate under the lock. A lead that looks new is scored and routed
+    *before* its transaction opens, so its rotation turn holds the rotation's row lock for
+    one statement rather than for the whole capture; should a concurrent capture of the
+    same person win the race, this lead merges into it and that turn goes unused.
     """
     if not (data.email or data.phone):
         raise DomainError("A lead needs an email or a phone number.", fields={"email": ["Email or phone is required."]})
+    from .normalize import normalize_email, normalize_phone
+
     now = timezone.now()
     listing = Listing.objects.filter(listing_key=data.listing_key).first() if data.listing_key else None
+    keys = [f"{source.brokerage_id}:e:{normalize_email(data.email)}"] if data.email else []
+    if phone_n := normalize_phone(data.phone):
+        keys.append(f"{source.brokerage_id}:p:{phone_n}")
+    planned = None
+    if not connection.in_atomic_block and not _has_duplicate_contact(
+        brokerage_id=source.brokerage_id, email=data.email, phone=data.phone
+    ):
+        planned = _plan_new_lead(source=source, data=data, listing=listing, now=now)
     with transaction.atomic():
-        from .normalize import normalize_email, normalize_phone
-
-        keys = [f"{source.brokerage_id}:e:{normalize_email(data.email)}"] if data.email else []
-        if phone_n := normalize_phone(data.phone):
-            keys.append(f"{source.brokerage_id}:p:{phone_n}")
         _advisory_lock(keys)
-        contact = find_duplicate_contact(brokerage_id=source.brokerage_id, email=data.email, phone=data.phone)
+        # Re-check under the lock (a cheap EXISTS first: most leads are new).
+        contact = None
+        if planned is None or _has_duplicate_contact(
+            brokerage_id=source.brokerage_id, email=data.email, phone=data.phone
+        ):
+            contact = find_duplicate_contact(
+                brokerage_id=source.brokerage_id, email=data.email, phone=data.phone, lock=True
+            )
         created = contact is None
         if created:
-            contact = Contact(
-                brokerage_id=source.brokerage_id,
-                source=source,
-                system=data.system[:50],
-                campaign=data.campaign[:100],
-                utm_source=data.utm_source[:100],
-                utm_medium=data.utm_medium[:100],
-                utm_campaign=data.utm_campaign[:100],
-                idempotency_key=(f"{source.slug}:{idempotency_key}"[:128] if idempotency_key else None),
-                created_at=now,
-            )
-        contact = Contact.objects.select_for_update().get(pk=contact.pk) if not created else contact
-        for name in ("first_name", "last_name", "email", "phone", "timeline"):
-            if getattr(data, name) and not getattr(contact, name):
-                setattr(contact, name, getattr(data, name))
-        if created or data.contact_type != contact.contact_type:
-            contact.contact_type = (
-                data.contact_type if created else Contact.ContactType.BOTH
-            )  # a buyer who also asks to sell (or vice versa) is both
-        if data.pre_approved is not None:
-            contact.pre_approved = data.pre_approved
-        if listing is not None:
-            contact.inquiry_listing = listing
-        if data.message:
-            contact.message = data.message
-        granted_at = data.consent_captured_at or now
-        channels = [c for c, wanted in (("email", data.email_consent), ("sms", data.sms_consent)) if wanted]
-        for channel in channels:
-            setattr(contact, f"{channel}_consent", True)
-            setattr(contact, f"{channel}_consent_at", granted_at)
-        if channels and data.consent_text:
-            contact.consent_text = data.consent_text
-        contact.save()
+            planned = planned or _plan_new_lead(source=source, data=data, listing=listing, now=now)
+            contact = planned.contact
+            if idempotency_key:
+                contact.idempotency_key = f"{source.slug}:{idempotency_key}"[:128]
+            contact.save()
+        else:
+            _merge_inquiry(contact, data=data, listing=listing, now=now)
         ConsentEvent.objects.bulk_create(
             ConsentEvent(
                 contact=contact,
                 channel=channel,
                 granted=True,
                 consent_text=data.consent_text,
-                captured_at=granted_at,
+                captured_at=data.consent_captured_at or now,
                 source=f"{data.system}:{source.slug}"[:100],
             )
-            for channel in channels
+            for channel in _consent_channels(data)
         )
         _save_criteria(contact=contact, data=data)
         body = data.message or "Inquiry"
@@ -373,7 +448,6 @@ def capture_lead(*, source: LeadSource, data: LeadInput, idempotency_key: str = 
             occurred_at=now,
         )
         BehaviorEvent.objects.create(contact=contact, kind=BehaviorEvent.Kind.INQUIRY, listing=listing, occurred_at=now)
-        apply_score(contact=contact, now=now, persist=False)
         record_audit(
             actor=None,
             action="lead.capture" if created else "lead.merge",
@@ -381,31 +455,60 @@ def capture_lead(*, source: LeadSource, data: LeadInput, idempotency_key: str = 
             changes={"source": source.slug, "system": data.system},
         )
         decision = None
-        persisted = ["score", "grade", "score_breakdown", "scored_at"]
-        if contact.assigned_agent_id is None:
-            # Last, so the rotation pointer's row lock is held for as short a time as possible.
-            decision = route_contact(contact=contact, now=now, kind=RoutingDecision.Kind.INITIAL, persist=False)
-            persisted += ["assigned_agent", "assigned_at", "sla_due_at"]
-        Contact.objects.filter(pk=contact.pk).update(**{f: getattr(contact, f) for f in persisted})
-        if decision is None and not created and contact.assigned_agent_id:
-            _notify(
-                users=[contact.assigned_agent.user],
-                contact=contact,
-                kind=Notification.Kind.NEW_LEAD,
-                message=f"Repeat inquiry from {contact.full_name}",
-            )
-    return CaptureResult(contact=contact, created=created, decision=decision)
+        if created:
+            decision = _record_route(contact=contact, route=planned.route, kind=RoutingDecision.Kind.INITIAL, now=now)
+        else:
+            apply_score(contact=contact, now=now, persist=False)
+            persisted = ["score", "grade", "score_breakdown", "scored_at"]
+            if contact.assigned_agent_id is None:
+                # Last, so the rotation pointer's row lock is held for as short a time as possible.
+                decision = route_contact(contact=contact, now=now, kind=RoutingDecision.Kind.INITIAL, persist=False)
+                persisted += ["assigned_agent", "assigned_at", "sla_due_at"]
+            else:
+                _notify(
+                    users=[contact.assigned_agent.user],
+                    contact=contact,
+                    kind=Notification.Kind.NEW_LEAD,
+                    message=f"Repeat inquiry from {contact.full_name}",
+                )
+            Contact.objects.filter(pk=contact.pk).update(**{f: getattr(contact, f) for f in persisted})
+        result = CaptureResult(contact=contact, created=created, decision=decision)
+        if in_transaction is not None:
+            in_transaction(result)
+    return result
 
 
-def _duplicate_delivery(*, source: LeadSource, idempotency_key: str, body_hash: str, now) -> WebhookDelivery | None:
-    first = WebhookDelivery.objects.filter(source=source, dedupe_key__isnull=False)
+def _merge_inquiry(contact: Contact, *, data: LeadInput, listing: Listing | None, now) -> None:
+    """Fold a repeat inquiry into the (locked) existing contact and save it: fill blanks, add consent."""
+    for name in ("first_name", "last_name", "email", "phone", "timeline"):
+        if getattr(data, name) and not getattr(contact, name):
+            setattr(contact, name, getattr(data, name))
+    if data.contact_type != contact.contact_type:
+        contact.contact_type = Contact.ContactType.BOTH  # a buyer who also asks to sell (or vice versa) is both
+    if data.pre_approved is not None:
+        contact.pre_approved = data.pre_approved
+    if listing is not None:
+        contact.inquiry_listing = listing
+    if data.message:
+        contact.message = data.message
+    granted_at = data.consent_captured_at or now
+    channels = _consent_channels(data)
+    for channel in channels:
+        setattr(contact, f"{channel}_consent", True)
+        setattr(contact, f"{channel}_consent_at", granted_at)
+    if channels and data.consent_text:
+        contact.consent_text = data.consent_text
+    contact.save()
+
+
+def _duplicate_delivery(*, source: LeadSource, idempotency_key: str, body_hash: str, now) -> int | None:
+    """The contact id of an earlier delivery of the same lead from this source, or None."""
+    first = WebhookDelivery.objects.filter(source=source, dedupe_key__isnull=False, contact__isnull=False)
     if idempotency_key:
-        return first.filter(idempotency_key=idempotency_key).select_related("contact").first()
-    return (
-        first.filter(body_hash=body_hash, idempotency_key="", received_at__gte=now - BODY_DEDUPE_WINDOW)
-        .select_related("contact")
-        .first()
-    )
+        first = first.filter(idempotency_key=idempotency_key)
+    else:
+        first = first.filter(body_hash=body_hash, idempotency_key="", received_at__gte=now - BODY_DEDUPE_WINDOW)
+    return first.values_list("contact_id", flat=True).first()
 
 
 def receive_webhook_lead(
@@ -427,38 +530,38 @@ def receive_webhook_lead(
         # Buckets make the unique index enforce the window for concurrent deliveries;
         # the lookup above enforces it exactly for sequential ones.
         dedupe_key = f"body:{body_hash}:{int(now.timestamp() // BODY_DEDUPE_WINDOW.total_seconds())}"
+    delivery = {
+        "brokerage_id": source.brokerage_id,
+        "source": source,
+        "endpoint": endpoint,
+        "idempotency_key": idempotency_key,
+        "body_hash": body_hash,
+        "received_at": now,
+    }
     for _attempt in range(2):
-        earlier = _duplicate_delivery(source=source, idempotency_key=idempotency_key, body_hash=body_hash, now=now)
-        if earlier is not None and earlier.contact is not None:
+        earlier_id = _duplicate_delivery(source=source, idempotency_key=idempotency_key, body_hash=body_hash, now=now)
+        if earlier_id is not None:
             WebhookDelivery.objects.create(
-                brokerage_id=source.brokerage_id,
-                source=source,
-                endpoint=endpoint,
-                idempotency_key=idempotency_key,
-                body_hash=body_hash,
+                **delivery,
                 dedupe_key=None,
-                received_at=now,
                 result=WebhookDelivery.Result.DUPLICATE,
                 status_code=200,
-                contact=earlier.contact,
+                contact_id=earlier_id,
             )
-            return CaptureResult(contact=earlier.contact, created=False, duplicate=True)
+            earlier = Contact.objects.select_related("assigned_agent__user").get(pk=earlier_id)
+            return CaptureResult(contact=earlier, created=False, duplicate=True)
+
+        def record(result: CaptureResult) -> None:
+            WebhookDelivery.objects.create(
+                **delivery,
+                dedupe_key=dedupe_key,
+                result=WebhookDelivery.Result.CREATED if result.created else WebhookDelivery.Result.MERGED,
+                status_code=201,
+                contact=result.contact,
+            )
+
         try:
-            with transaction.atomic():
-                result = capture_lead(source=source, data=data, idempotency_key=idempotency_key)
-                WebhookDelivery.objects.create(
-                    brokerage_id=source.brokerage_id,
-                    source=source,
-                    endpoint=endpoint,
-                    idempotency_key=idempotency_key,
-                    body_hash=body_hash,
-                    dedupe_key=dedupe_key,
-                    received_at=now,
-                    result=WebhookDelivery.Result.CREATED if result.created else WebhookDelivery.Result.MERGED,
-                    status_code=201,
-                    contact=result.contact,
-                )
-            return result
+            return capture_lead(source=source, data=data, idempotency_key=idempotency_key, in_transaction=record)
         except IntegrityError:
             # A concurrent delivery with the same key committed first: answer as a redelivery.
             continue
@@ -509,13 +612,14 @@ def _criteria_rows(contact: Contact) -> list[tuple]:
     return rows
 
 
-def _score_inputs(contact: Contact, *, now) -> scoring.ScoreInputs:
-    events = tuple(
-        scoring.BehaviorSignal(kind=k, occurred_at=at)
-        for k, at in BehaviorEvent.objects.filter(contact=contact, occurred_at__gte=now - SCORING_LOOKBACK)
-        .order_by("-occurred_at")
-        .values_list("kind", "occurred_at")[:500]
-    )
+def _score_inputs(contact: Contact, *, now, events: tuple | None = None) -> scoring.ScoreInputs:
+    if events is None:
+        events = tuple(
+            scoring.BehaviorSignal(kind=k, occurred_at=at)
+            for k, at in BehaviorEvent.objects.filter(contact=contact, occurred_at__gte=now - SCORING_LOOKBACK)
+            .order_by("-occurred_at")
+            .values_list("kind", "occurred_at")[:500]
+        )
     searches = _criteria_rows(contact)
     max_prices = [p for p, _ in searches if p]
     zips = [z for _, codes in searches for z in (codes or [])]
@@ -535,13 +639,17 @@ def _score_inputs(contact: Contact, *, now) -> scoring.ScoreInputs:
     )
 
 
-def apply_score(*, contact: Contact, now=None, persist: bool = True) -> scoring.ScoreResult:
+def apply_score(
+    *, contact: Contact, now=None, persist: bool = True, events: tuple | None = None
+) -> scoring.ScoreResult:
     """Recompute and store a contact's score, grade and breakdown (call inside a transaction).
 
     ``persist=False`` only sets them on ``contact`` (the caller saves them with other fields).
+    ``events`` (``scoring.BehaviorSignal`` tuples, newest first) replaces the read of the
+    contact's behaviour events when the caller already knows them (a contact not yet saved).
     """
     now = now or timezone.now()
-    result = scoring.score_lead(_score_inputs(contact, now=now), now=now)
+    result = scoring.score_lead(_score_inputs(contact, now=now, events=events), now=now)
     contact.score, contact.grade, contact.score_breakdown, contact.scored_at = (
         result.score,
         result.grade,
@@ -679,17 +787,38 @@ def _lead_facts(contact: Contact) -> routing.LeadFacts:
     )
 
 
+def _take_turn(*, brokerage_id: int, key: str) -> int:
+    """Advance a rotation pointer by one and return its count before the advance (the turn number).
+
+    One ``UPDATE … RETURNING`` statement: outside a transaction the pointer's row lock lasts
+    that statement only, so concurrent leads take consecutive turns without queueing behind
+    each other's captures. A turn taken by a capture that later rolls back is skipped.
+    """
+    # Identifiers come from the model's metadata; the values are parameters.
+    table, key_column = connection.ops.quote_name(RotationPointer._meta.db_table), connection.ops.quote_name("key")
+    sql = f"UPDATE {table} SET counter = counter + 1 WHERE brokerage_id = %s AND {key_column} = %s RETURNING counter"  # noqa: S608
+    for _attempt in range(2):
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [brokerage_id, key])
+            row = cursor.fetchone()
+        if row is not None:
+            return row[0] - 1
+        try:
+            with transaction.atomic():
+                RotationPointer.objects.create(brokerage_id=brokerage_id, key=key, counter=1)
+            return 0
+        except IntegrityError:
+            continue  # created concurrently: take the next turn on it
+    raise DomainError("The rotation could not be advanced; retry later.")
+
+
 def _rotate(*, brokerage_id: int, key: str, agents: list[Agent], now, weighted: bool) -> Agent | None:
     available = sorted((a for a in agents if routing.is_available(_candidate(a), now=now)), key=lambda a: a.pk)
     if not available:
         return None
-    # The pointer row is the lock: two leads arriving together take consecutive turns.
-    pointer, _ = RotationPointer.objects.select_for_update().get_or_create(brokerage_id=brokerage_id, key=key)
-    chosen_id = routing.pick_rotation([_candidate(a) for a in available], counter=pointer.counter, weighted=weighted)
-    if chosen_id is None:
-        return None
-    RotationPointer.objects.filter(pk=pointer.pk).update(counter=pointer.counter + 1)
-    return next(a for a in available if a.pk == chosen_id)
+    turn = _take_turn(brokerage_id=brokerage_id, key=key)
+    chosen_id = routing.pick_rotation([_candidate(a) for a in available], counter=turn, weighted=weighted)
+    return next((a for a in available if a.pk == chosen_id), None)
 
 
 def _rule_agents(rule: RoutingRule, *, all_agents: list[Agent]) -> list[Agent]:
@@ -703,11 +832,42 @@ def _rule_agents(rule: RoutingRule, *, all_agents: list[Agent]) -> list[Agent]:
     return all_agents
 
 
-def _choose_agent(*, contact: Contact, now, exclude: set[int]) -> tuple[Agent | None, RoutingRule | None, str]:
-    """Walk the routing chain (see ``leads.routing``); returns (agent, rule, reason)."""
+#: What routing reads of an agent (and of its user, for availability and the notification).
+_ROUTING_AGENT_FIELDS = (
+    "id",
+    "brokerage_id",
+    "team_id",
+    "is_active",
+    "is_paused",
+    "routing_weight",
+    "work_start",
+    "work_end",
+    "time_zone",
+    "user__id",
+    "user__is_active",
+    "user__first_name",
+    "user__last_name",
+    "user__email",
+)
+
+
+@dataclass(frozen=True)
+class RouteChoice:
+    """The outcome of the routing chain: the agent (None: the broker holds the lead), rule and reason."""
+
+    agent: Agent | None
+    rule: RoutingRule | None
+    reason: str
+
+
+def _choose_route(*, contact: Contact, now, exclude: set[int] = frozenset()) -> RouteChoice:
+    """Walk the routing chain (see ``leads.routing``) for a contact; takes at most one rotation turn."""
     agents = [
         a
-        for a in Agent.objects.filter(brokerage_id=contact.brokerage_id).select_related("user").order_by("pk")
+        for a in Agent.objects.filter(brokerage_id=contact.brokerage_id)
+        .select_related("user")
+        .only(*_ROUTING_AGENT_FIELDS)
+        .order_by("pk")
         if a.pk not in exclude
     ]
     skipped: list[str] = []
@@ -715,7 +875,7 @@ def _choose_agent(*, contact: Contact, now, exclude: set[int]) -> tuple[Agent | 
     if listing is not None and listing.list_agent_id:
         list_agent = next((a for a in agents if a.pk == listing.list_agent_id), None)
         if list_agent is not None and routing.is_available(_candidate(list_agent), now=now):
-            return list_agent, None, f"Listing agent of {listing.display_address}"
+            return RouteChoice(list_agent, None, f"Listing agent of {listing.display_address}")
         if listing.list_agent_id not in exclude and list_agent is not None:
             skipped.append("listing agent unavailable")
     facts = _lead_facts(contact)
@@ -744,13 +904,13 @@ def _choose_agent(*, contact: Contact, now, exclude: set[int]) -> tuple[Agent | 
             if rule.target == RoutingRule.Target.AGENT:
                 how = "assigned agent"
             prefix = f"{'; '.join(skipped)}; " if skipped else ""
-            return chosen, rule, f"{prefix}Rule {rule.order} “{rule.name}” ({why}), {how}"
+            return RouteChoice(chosen, rule, f"{prefix}Rule {rule.order} “{rule.name}” ({why}), {how}")
         skipped.append(f"rule “{rule.name}” had no available agent")
     chosen = _rotate(brokerage_id=contact.brokerage_id, key="default", agents=agents, now=now, weighted=True)
     prefix = f"{'; '.join(skipped)}; " if skipped else ""
     if chosen is not None:
-        return chosen, None, f"{prefix}No rule matched: weighted rotation among available agents"
-    return None, None, f"{prefix}No agent available: held by the broker"
+        return RouteChoice(chosen, None, f"{prefix}No rule matched: weighted rotation among available agents")
+    return RouteChoice(None, None, f"{prefix}No agent available: held by the broker")
 
 
 def _brokers(brokerage_id: int) -> list[User]:
@@ -768,6 +928,48 @@ def _notify(*, users, contact: Contact, kind: str, message: str) -> list[Notific
     return notes
 
 
+def _sla_minutes(contact: Contact) -> int:
+    return contact.source.sla_minutes if contact.source_id else 5
+
+
+def _assign(contact: Contact, route: RouteChoice, *, now) -> None:
+    """Set the routed agent on the contact (unsaved) and start its speed-to-lead timer."""
+    agent = route.agent
+    contact.assigned_agent = agent
+    contact.assigned_at = now if agent else None
+    due = now + dt.timedelta(minutes=_sla_minutes(contact))
+    contact.sla_due_at = due if agent and not contact.first_contact_at else None
+
+
+def _record_route(*, contact: Contact, route: RouteChoice, kind: str, now, previous: Agent | None = None):
+    """Record a routing decision for a saved contact and notify the agent (or the brokers)."""
+    decision = RoutingDecision.objects.create(
+        contact=contact,
+        agent=route.agent,
+        previous_agent=previous,
+        rule=route.rule,
+        kind=kind,
+        reason=route.reason,
+        at=now,
+    )
+    if route.agent is not None:
+        _notify(
+            users=[route.agent.user],
+            contact=contact,
+            kind=Notification.Kind.NEW_LEAD,
+            message=f"New lead: {contact.full_name} (score {contact.score}, grade {contact.grade}) — "
+            f"reach out within {_sla_minutes(contact)} min",
+        )
+    else:
+        _notify(
+            users=_brokers(contact.brokerage_id),
+            contact=contact,
+            kind=Notification.Kind.SLA_ESCALATION,
+            message=f"Lead {contact.full_name} has no available agent",
+        )
+    return decision
+
+
 def route_contact(
     *,
     contact: Contact,
@@ -783,34 +985,13 @@ def route_contact(
     """
     now = now or timezone.now()
     previous = contact.assigned_agent
-    agent, rule, reason = _choose_agent(contact=contact, now=now, exclude=set(exclude_agent_ids))
-    decision = RoutingDecision.objects.create(
-        contact=contact, agent=agent, previous_agent=previous, rule=rule, kind=kind, reason=reason, at=now
-    )
-    sla_minutes = contact.source.sla_minutes if contact.source_id else 5
-    contact.assigned_agent = agent
-    contact.assigned_at = now if agent else None
-    contact.sla_due_at = now + dt.timedelta(minutes=sla_minutes) if agent and not contact.first_contact_at else None
+    route = _choose_route(contact=contact, now=now, exclude=set(exclude_agent_ids))
+    _assign(contact, route, now=now)
     if persist:
         Contact.objects.filter(pk=contact.pk).update(
-            assigned_agent=agent, assigned_at=contact.assigned_at, sla_due_at=contact.sla_due_at
+            assigned_agent=route.agent, assigned_at=contact.assigned_at, sla_due_at=contact.sla_due_at
         )
-    if agent is not None:
-        _notify(
-            users=[agent.user],
-            contact=contact,
-            kind=Notification.Kind.NEW_LEAD,
-            message=f"New lead: {contact.full_name} (score {contact.score}, grade {contact.grade}) — "
-            f"reach out within {sla_minutes} min",
-        )
-    else:
-        _notify(
-            users=_brokers(contact.brokerage_id),
-            contact=contact,
-            kind=Notification.Kind.SLA_ESCALATION,
-            message=f"Lead {contact.full_name} has no available agent",
-        )
-    return decision
+    return _record_route(contact=contact, route=route, kind=kind, now=now, previous=previous)
 
 
 def escalate_missed_sla(*, contact_id: int, now=None) -> RoutingDecision | None:

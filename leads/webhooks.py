@@ -226,7 +226,8 @@ def authenticate_source(request, *, slug, timestamp: str, raw: bytes, signature:
         if not brokerage_id.isdigit():
             return None
         sources = sources.filter(brokerage_id=int(brokerage_id))
-    for source in sources.select_related("brokerage").order_by("pk")[:1000]:
+    fields = ("id", "brokerage_id", "name", "slug", "webhook_secret", "sla_minutes", "quality_points")
+    for source in sources.only(*fields).order_by("pk")[:1000]:
         if signature_valid(secret=source.webhook_secret, timestamp=timestamp, body=raw, signature=signature):
             return source
     return None

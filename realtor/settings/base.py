@@ -86,6 +86,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     )
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
+    # Server-side binding: psycopg sends parameters separately and prepares statements a
+    # connection repeats (the webhook's inserts), which spares the client-side quoting. Turn it
+    # off behind a transaction-pooling PgBouncer older than 1.21 (no prepared statements there).
+    if "postgresql" in DATABASES["default"]["ENGINE"]:
+        DATABASES["default"].setdefault("OPTIONS", {})["server_side_binding"] = env.bool(
+            "DATABASE_SERVER_SIDE_BINDING", default=True
+        )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://realtor")}
