@@ -57,15 +57,16 @@ class Contact(TimeStampedModel):
         SOMEDAY = "12+", "12+ months"
         UNKNOWN = "", "Unknown"
 
-    brokerage = models.ForeignKey(Brokerage, on_delete=models.CASCADE, related_name="contacts")
+    # Indexed by the (brokerage, …) composites in Meta.indexes.
+    brokerage = models.ForeignKey(Brokerage, on_delete=models.CASCADE, related_name="contacts", db_index=False)
     assigned_agent = models.ForeignKey(Agent, null=True, blank=True, on_delete=models.SET_NULL, related_name="contacts")
     user = models.OneToOneField(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="contact")
     first_name = models.CharField(max_length=100, blank=True)
     last_name = models.CharField(max_length=100, blank=True)
     email = models.EmailField(blank=True)
-    email_normalized = models.CharField(max_length=254, blank=True, db_index=True, editable=False)
+    email_normalized = models.CharField(max_length=254, blank=True, editable=False)
     phone = models.CharField(max_length=30, blank=True)
-    phone_e164 = models.CharField(max_length=20, blank=True, db_index=True, editable=False)
+    phone_e164 = models.CharField(max_length=20, blank=True, editable=False)
     contact_type = models.CharField(max_length=10, choices=ContactType.choices, default=ContactType.BUYER)
     stage = models.CharField(max_length=20, choices=Stage.choices, default=Stage.NEW, db_index=True)
     source = models.ForeignKey(LeadSource, null=True, blank=True, on_delete=models.SET_NULL, related_name="contacts")
@@ -188,7 +189,7 @@ class Activity(models.Model):
 
     CONTACT_KINDS = (Kind.CALL, Kind.EMAIL, Kind.TEXT, Kind.MEETING, Kind.SHOWING)
 
-    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="activities")
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="activities", db_index=False)
     agent = models.ForeignKey(Agent, null=True, blank=True, on_delete=models.SET_NULL, related_name="activities")
     kind = models.CharField(max_length=10, choices=Kind.choices)
     direction = models.CharField(max_length=8, choices=Direction.choices, default=Direction.OUTBOUND)
@@ -295,7 +296,7 @@ class BehaviorEvent(models.Model):
         INQUIRY = "inquiry", "Asked about a home"
         SHOWING_REQUEST = "showing_request", "Asked for a showing"
 
-    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="behavior_events")
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="behavior_events", db_index=False)
     kind = models.CharField(max_length=20, choices=Kind.choices)
     listing = models.ForeignKey(Listing, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     occurred_at = models.DateTimeField(default=timezone.now)
@@ -416,7 +417,7 @@ class Notification(models.Model):
         SLA_ESCALATION = "sla_escalation", "Speed-to-lead missed"
         REASSIGNED = "reassigned", "Lead reassigned away"
 
-    recipient = models.ForeignKey(User, on_delete=models.CASCADE, related_name="lead_notifications")
+    recipient = models.ForeignKey(User, on_delete=models.CASCADE, related_name="lead_notifications", db_index=False)
     contact = models.ForeignKey(Contact, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
     kind = models.CharField(max_length=20, choices=Kind.choices)
     message = models.CharField(max_length=255)
