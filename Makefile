@@ -55,4 +55,4 @@ bench: $(STAMP) ## run the performance benchmarks and print a table
 	$(PY) -m pytest tests/benchmarks -m benchmark -s -q -p no:cacheprovider $(PYTEST_ARGS)
 
 clean: ## remove the virtual environment and local database
-	rm -rf $(VENV) db.sqlite3 db.sqlite3-* .make-demo-loaded staticfiles
+	rm -rf $(VENV) db.sqlite3 db.sqlite3-* .make-demo-loaded staticfiles .cache

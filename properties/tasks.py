@@ -2,11 +2,37 @@
 
 from __future__ import annotations
 
-from celery import shared_task
-from django.db import OperationalError
+import logging
+import threading
 
-from . import services
+from celery import shared_task
+from celery.signals import worker_ready
+from django.db import OperationalError, connection
+
+from . import services, valuation_service
 from .models import Listing
+
+logger = logging.getLogger(__name__)
+
+
+@worker_ready.connect
+def warm_valuation_engine(**_kwargs) -> None:
+    """When a Celery worker starts, prepare the default valuation months in a background thread.
+
+    The fits land in the disk cache (``VALUATION_CACHE_DIR``), where the worker's pool processes
+    and the web processes load them instead of each fitting for seconds on first use.
+    """
+
+    def warm() -> None:
+        try:
+            months = valuation_service.warm_up()
+            logger.info("valuation engine ready for %s", ", ".join(m.isoformat() for m in months))
+        except Exception:
+            logger.exception("valuation warm-up failed; valuations will fit on first use")
+        finally:
+            connection.close()
+
+    threading.Thread(target=warm, name="valuation-warm-up", daemon=True).start()
 
 
 @shared_task(

@@ -5,6 +5,12 @@ the database takes seconds for 43k sales, so each process builds them once and k
 until the Closed sales change: the cache key is the count of Closed listings and their newest
 ``modification_timestamp``, checked with one aggregate query per use.
 
+A month's fit (market index, model, calibration) takes seconds to compute, so it is also kept
+on disk under ``settings.VALUATION_CACHE_DIR`` (None turns that off), keyed by fingerprints of
+the sales and of the engine's source code, and the month: a new process — a web or Celery worker, the next
+``make run`` — loads it in well under a second instead of refitting. The files are pickles
+(joblib) that only this code writes; keep the directory private to the application.
+
 Money is USD (floats in results, ``Decimal`` in models), areas sq ft, distances miles.
 """
 
@@ -13,9 +19,13 @@ from __future__ import annotations
 import datetime
 import hashlib
 import json
+import logging
+import os
 import threading
 from dataclasses import dataclass
+from pathlib import Path
 
+from django.conf import settings
 from django.db.models import Count, Max
 from django.utils import timezone
 
@@ -56,11 +66,15 @@ class ValuationInputError(DomainError):
     status_code = 400
 
 
+logger = logging.getLogger(__name__)
+
+
 @dataclass
 class _Cached:
     version: tuple | None = None
     sales: object | None = None
     engine: object | None = None
+    fingerprint: str = ""
 
 
 _cache = _Cached()
@@ -119,8 +133,90 @@ def _get_cached() -> _Cached:
             ) from None
         _cache.sales = sales
         _cache.engine = _build_engine(sales)
+        _cache.fingerprint = _sales_fingerprint(sales)
         _cache.version = version
         return _cache
+
+
+def _sales_fingerprint(sales) -> str:
+    """SHA-256 (hex) of the sales the engine fits on: keys, days, prices, places and sizes."""
+    digest = hashlib.sha256()
+    for column in (sales.close_day, sales.close_price, sales.latitude, sales.longitude, sales.living_area):
+        digest.update(column.tobytes())
+    digest.update("\x1f".join(str(k) for k in sales.listing_key).encode())
+    return digest.hexdigest()
+
+
+_code_digest = ""
+
+
+def _engine_code_fingerprint() -> str:
+    """SHA-256 (hex) of the engine's source files: any change to the method invalidates saved fits."""
+    global _code_digest
+    if not _code_digest:
+        digest = hashlib.sha256()
+        for path in sorted((Path(__file__).resolve().parent / "valuation").glob("*.py")):
+            digest.update(path.name.encode() + path.read_bytes())
+        _code_digest = digest.hexdigest()
+    return _code_digest
+
+
+def _fit_path(cached: _Cached, month: int) -> Path | None:
+    folder = getattr(settings, "VALUATION_CACHE_DIR", None)
+    if not folder:
+        return None
+    key = hashlib.sha256(f"{cached.fingerprint}:{_engine_code_fingerprint()}".encode()).hexdigest()[:32]
+    return Path(folder) / f"{model_version()}-{key}-{month}.joblib"
+
+
+def prepare_month(as_of: datetime.date) -> None:
+    """Make the engine ready to value as of ``as_of``: its month's fit from disk, or fitted and saved.
+
+    Called before every valuation (a no-op once the month is in memory) and by :func:`warm_up`.
+    A missing, stale or unreadable file only costs the refit.
+    """
+    import joblib
+
+    from .valuation.data import month_number
+
+    cached = _get_cached()
+    month = month_number(as_of)
+    if cached.engine.has_period(month):
+        return
+    path = _fit_path(cached, month)
+    if path is not None and path.exists():
+        try:
+            cached.engine.restore_period(joblib.load(path))
+            return
+        except Exception:  # noqa: BLE001 - a bad cache file must never stop a valuation
+            logger.warning("valuation fit cache %s is unreadable; refitting", path, exc_info=True)
+    cached.engine.prepare(as_of)
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_suffix(f".{os.getpid()}.tmp")
+        joblib.dump(cached.engine.period_snapshot(month), partial)
+        os.replace(partial, path)  # atomic: readers never see half a file
+        for stale in path.parent.glob(f"*-{month}.joblib"):
+            if stale != path:  # the same month for older sales or code: never read again
+                stale.unlink(missing_ok=True)
+
+
+def warm_up() -> list[datetime.date]:
+    """Prepare the months valuations default to (the data's as-of date and today); returns them.
+
+    Run by ``load_demo`` and at Celery worker start, so the first CMA does not wait for a fit.
+    Months with too few earlier sales to fit are skipped (valuations there answer 400 anyway).
+    """
+    from .valuation import InsufficientData
+
+    prepared = []
+    for day in sorted({data_as_of(), timezone.localdate()}):
+        try:
+            prepare_month(day)
+        except (InsufficientData, ValuationInputError):
+            continue
+        prepared.append(day)
+    return prepared
 
 
 def clear_cache() -> None:
@@ -272,6 +368,7 @@ def _run_engine(cached: _Cached, *, subject: dict, as_of: datetime.date, options
             "No sales closed before this date.", fields={"as_of": ["No sales closed before this date."]}
         )
     try:
+        prepare_month(as_of)
         outcome = cached.engine.value(engine_subject, as_of, engine_options)
     except InsufficientData as exc:
         raise ValuationInputError(str(exc), fields={"as_of": [str(exc)]}) from None

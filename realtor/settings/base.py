@@ -129,6 +129,9 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
+# Fitted valuation months on disk (properties.valuation_service); unset the variable's value
+# ("VALUATION_CACHE_DIR=") to keep fits in memory only.
+VALUATION_CACHE_DIR = env.str("VALUATION_CACHE_DIR", default=str(BASE_DIR / ".cache" / "valuation")) or None
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},

@@ -11,6 +11,7 @@ os.environ["ANTHROPIC_API_KEY"] = ""
 from .base import *  # noqa: E402,F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+VALUATION_CACHE_DIR = None  # tests that want the disk cache point it at a temporary folder
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

@@ -104,3 +104,72 @@ def test_market_trend_stops_before_the_as_of_month(market):
         datetime.date(2015, 2, 1),
     ]
     assert valuation_service.market_trend(postal_code="00000", as_of=datetime.date(2015, 3, 15)) == []
+
+
+AS_OF = datetime.date(2016, 6, 15)
+
+
+def _value():
+    return valuation_service.value_subject(
+        subject=valuation_service.subject_from_attributes(dict(SUBJECT)), as_of=AS_OF
+    )
+
+
+def test_a_months_fit_is_saved_and_a_new_process_loads_it_instead_of_refitting(market, settings, tmp_path):
+    settings.VALUATION_CACHE_DIR = str(tmp_path)
+    valuation_service.clear_cache()
+    first = _value()
+    saved = list(tmp_path.glob("*.joblib"))
+    assert len(saved) == 1 and saved[0].name.endswith("-24197.joblib")  # month number of June 2016
+
+    valuation_service.clear_cache()  # as a fresh process would start
+    with mock.patch("properties.valuation.engine.ValuationEngine.prepare", side_effect=AssertionError("refit")):
+        again = _value()
+
+    assert again["estimate"] == first["estimate"]
+    assert (again["low"], again["high"], again["confidence"]) == (first["low"], first["high"], first["confidence"])
+
+
+def test_an_unreadable_fit_file_is_refitted_and_replaced(market, settings, tmp_path, caplog):
+    settings.VALUATION_CACHE_DIR = str(tmp_path)
+    valuation_service.clear_cache()
+    first = _value()
+    (saved,) = tmp_path.glob("*.joblib")
+    saved.write_bytes(b"not a pickle")
+    valuation_service.clear_cache()
+
+    again = _value()
+
+    assert again["estimate"] == first["estimate"]
+    assert "unreadable; refitting" in caplog.text
+    assert saved.stat().st_size > 1000
+
+
+def test_other_sales_never_load_a_saved_fit(market, settings, tmp_path):
+    settings.VALUATION_CACHE_DIR = str(tmp_path)
+    valuation_service.clear_cache()
+    _value()
+    (before,) = tmp_path.glob("*.joblib")
+    ClosedSaleFactory(listing_key="LATE-ADD", close_date=datetime.date(2015, 3, 3))
+    valuation_service.clear_cache()
+
+    with mock.patch("properties.valuation.engine.ValuationEngine.restore_period") as restore:
+        _value()
+
+    restore.assert_not_called()
+    (after,) = tmp_path.glob("*.joblib")
+    assert after.name != before.name
+
+
+def test_a_new_fit_of_a_month_replaces_the_stale_file(market, settings, tmp_path):
+    settings.VALUATION_CACHE_DIR = str(tmp_path)
+    stale = tmp_path / "avm-0.9-0123456789abcdef-24197.joblib"
+    stale.write_bytes(b"old")
+    other_month = tmp_path / "avm-0.9-0123456789abcdef-24100.joblib"
+    other_month.write_bytes(b"old")
+    valuation_service.clear_cache()
+
+    _value()
+
+    assert not stale.exists() and other_month.exists()
+    assert len(list(tmp_path.glob("*-24197.joblib"))) == 1

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import time
+
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
@@ -9,6 +12,7 @@ from leads import demo as leads_demo
 from leads.services import ensure_demo_lead_engine
 from marketing.services import ensure_default_nurture
 from properties import demo as properties_demo
+from properties import valuation_service
 from realtor import demo as realtor_demo
 
 DEMO_LOGINS = """Demo logins (password: realtor-demo)
@@ -48,6 +52,13 @@ class Command(BaseCommand):
             f"Lead engine: webhook source {source.slug!r} (secret from REALTOR_DEMO_WEBHOOK_SECRET), "
             f"nurture {nurture.name!r}; {engine['events']} synthetic behaviour events, {engine['scored']} leads "
             f"scored, {engine['matches']} matches, {engine['tasks']} tasks"
+        )
+        started = time.perf_counter()
+        months = valuation_service.warm_up()
+        where = settings.VALUATION_CACHE_DIR or "memory only"
+        self.stdout.write(
+            f"Valuation engine ready for {', '.join(d.strftime('%B %Y') for d in months) or 'no month'} "
+            f"in {time.perf_counter() - started:.0f} s (fits kept in {where})"
         )
         self.stdout.write(self.style.SUCCESS("Demo data ready."))
         self.stdout.write(DEMO_LOGINS)
