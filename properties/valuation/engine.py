@@ -47,7 +47,7 @@ from .comps import (
 from .data import SalesData, Subject, date_from_day, day_number, month_number, month_start
 from .features import LINE_LABELS, MONTH_DAYS, facts_of_rows, facts_of_subject
 from .index import MarketIndex, RegionIndex
-from .model import MIN_MODEL_SALES, MODEL_PARAMS, PriceModel, prior_sale_facts
+from .model import MIN_MODEL_SALES, MODEL_PARAMS, PriceModel
 
 ENGINE_VERSION = "avm-1.0"
 CALIBRATION_MONTHS = 3
@@ -410,24 +410,16 @@ class ValuationEngine:
         )
 
     def _predict(self, fit: PeriodFit, works: list[_Work]) -> None:
-        """Run the model once for all subjects and location-swapped rows; finish each work item.
-
-        Each subject contributes the row that prices it (with its prior sale's features), then
-        the same home without them at its own location and at each comp's location, whose
-        differences are the comps' location adjustments.
-        """
+        """Run the model once for all subjects and location-swapped rows; finish each work item."""
         data = self.data
         blocks = []
         offset = 0
         for w in works:
             locs = w.rows if w.prior < 0 else np.concatenate([w.rows, [w.prior]])
-            k = len(locs) + 2
+            k = len(locs) + 1
             block = {key: np.repeat(val, k) for key, val in w.facts.items()}
-            block["latitude"] = np.concatenate([np.repeat(w.facts["latitude"], 2), data.latitude[locs]])
-            block["longitude"] = np.concatenate([np.repeat(w.facts["longitude"], 2), data.longitude[locs]])
-            prior = prior_sale_facts(data, fit.index, np.array([w.prior]), np.array([float(w.as_of_day)]))
-            for key, value in prior.items():
-                block[key] = np.concatenate([value, np.full(k - 1, np.nan)])
+            block["latitude"] = np.concatenate([w.facts["latitude"], data.latitude[locs]])
+            block["longitude"] = np.concatenate([w.facts["longitude"], data.longitude[locs]])
             blocks.append(block)
             w.offset = offset
             offset += k
@@ -448,7 +440,7 @@ class ValuationEngine:
         c_level = region.log_level(data.area[locs], np.full(len(locs), float(w.as_of_day)))
         if pred is not None:
             w.m = float(pred[0] + math.log(float(w.facts["living_area"][0])) + s_level)
-            location = (pred[1] - pred[2:]) + (s_level - c_level)
+            location = (pred[0] - pred[1:]) + (s_level - c_level)
         else:
             local_s = region.local_areas(s_area)
             fe_s = region.area_fe[local_s[0]] if local_s[0] >= 0 else 0.0
