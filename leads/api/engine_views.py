@@ -14,12 +14,21 @@ from rest_framework.permissions import IsAuthenticated
 from leads import services
 from leads.engine_selectors import matches_visible_to, saved_searches_visible_to
 from leads.models import Contact, Match, SavedSearch
+from properties.models import PropertySubType
 from realtor.api.views import error_responses
 from realtor.exceptions import DomainError
 
 
 class SavedSearchSerializer(serializers.ModelSerializer):
     contact = serializers.PrimaryKeyRelatedField(queryset=Contact.objects.none(), required=False)
+    # Lists, never null: the model's JSON columns hold lists only.
+    postal_codes = serializers.ListField(child=serializers.RegexField(r"^\d{5}$"), required=False, max_length=50)
+    property_sub_types = serializers.ListField(
+        child=serializers.ChoiceField(choices=PropertySubType.choices), required=False, max_length=len(PropertySubType)
+    )
+    must_haves = serializers.ListField(
+        child=serializers.CharField(max_length=40, allow_blank=False), required=False, max_length=20
+    )
 
     class Meta:
         model = SavedSearch

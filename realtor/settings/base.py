@@ -205,6 +205,7 @@ SPECTACULAR_SETTINGS = {
         "ContactTypeEnum": "leads.models.Contact.ContactType",
         "ContactStageEnum": "leads.models.Contact.Stage",
         "TimelineEnum": "leads.models.Contact.Timeline",
+        "PropertySubTypeEnum": "properties.models.PropertySubType",
     },
 }
 

@@ -70,3 +70,46 @@ def test_client_favourites_own_match(api_client, data):
     assert mine.favorites.filter(listing=match.listing).exists()
     created = client.post("/api/v1/saved-searches/", {"name": "Mine"}, format="json")
     assert created.status_code == 201 and created.json()["contact"] == mine.pk
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"property_sub_types": None}, "property_sub_types"),
+        ({"property_sub_types": ["Castle"]}, "property_sub_types"),
+        ({"postal_codes": None}, "postal_codes"),
+        ({"postal_codes": "98115"}, "postal_codes"),
+        ({"postal_codes": ["9811"]}, "postal_codes"),
+        ({"must_haves": None}, "must_haves"),
+        ({"must_haves": [{"garage": True}]}, "must_haves"),
+    ],
+)
+def test_saved_search_list_fields_reject_null_and_non_lists(api_client, agent, data, body, field):
+    mine, _ = data
+    search = SavedSearch.objects.get(contact=mine)
+    before = (search.postal_codes, search.property_sub_types, search.must_haves)
+    client = _auth(api_client, agent.user)
+    response = client.patch(f"/api/v1/saved-searches/{search.pk}/", body, format="json")
+    assert response.status_code == 400
+    assert list(response.json()["fields"]) == [field]
+    search.refresh_from_db()
+    assert (search.postal_codes, search.property_sub_types, search.must_haves) == before
+
+
+@pytest.mark.django_db
+def test_saved_search_null_list_in_a_form_post_is_a_field_error(api_client, agent, data):
+    """A multipart ``null`` (found by schemathesis) answers 400, not a database error."""
+    mine, _ = data
+    search = SavedSearch.objects.get(contact=mine)
+    client = _auth(api_client, agent.user)
+    response = client.patch(f"/api/v1/saved-searches/{search.pk}/", {"property_sub_types": "null"}, format="multipart")
+    assert response.status_code == 400 and list(response.json()["fields"]) == ["property_sub_types"]
+    ok = client.patch(
+        f"/api/v1/saved-searches/{search.pk}/",
+        {"property_sub_types": ["Townhouse"], "must_haves": ["garage"]},
+        format="json",
+    )
+    assert ok.status_code == 200
+    search.refresh_from_db()
+    assert (search.property_sub_types, search.must_haves) == (["Townhouse"], ["garage"])
