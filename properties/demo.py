@@ -127,3 +127,34 @@ def load_synthetic_active_listings(*, count: int, agent_keys: list[str]) -> Impo
     return import_rows(
         ((i + 1, r) for i, r in enumerate(rows)), parsed=True, batch_size=0, data_source=SYNTHETIC_SOURCE
     )
+
+
+#: The recommendation note of the demo CMA; it marks the CMA as synthetic demo data in the UI.
+DEMO_CMA_NOTE = (
+    "Synthetic demo CMA: the recommended price is the engine's estimate rounded to the nearest $5,000, "
+    "to show how a shared CMA looks to a seller. An agent would set it from the comps and the home's condition."
+)
+
+
+def ensure_demo_shared_cma(*, agent, listing: Listing, seller_user, as_of: datetime.date):
+    """Create the demo agent's CMA of the seller's home and share it with the seller (idempotent).
+
+    ``agent`` is a ``realtor.Agent``, ``seller_user`` the seller's client login. Returns the CMA
+    (an existing one shared with the seller is returned unchanged), or ``None`` when the home
+    cannot be valued (``ValuationInputError``: e.g. no sales are loaded).
+    """
+    from . import cma_services, valuation_service
+    from .models import CMA
+
+    existing = CMA.objects.filter(subject_listing=listing, created_by=agent, shared_with=seller_user).first()
+    if existing is not None:
+        return existing
+    try:
+        cma = cma_services.create_cma(
+            agent=agent, subject=valuation_service.subject_from_listing(listing), subject_listing=listing, as_of=as_of
+        )
+    except valuation_service.ValuationInputError:
+        return None
+    price = (cma.estimate / 5000).quantize(Decimal("1")) * 5000
+    cma = cma_services.set_cma_recommendation(cma=cma, actor=agent.user, price=price, note=DEMO_CMA_NOTE)
+    return cma_services.share_cma(cma=cma, actor=agent.user, recipient=seller_user)

@@ -9,7 +9,7 @@ from leads.models import BehaviorEvent, Contact, LeadSource, Match, Task
 from marketing.models import Campaign, Message
 from properties import demo as properties_demo
 from properties.kc_data import read_seattle_sales
-from properties.models import Listing
+from properties.models import CMA, Listing
 from realtor.models import Agent, User
 
 pytestmark = pytest.mark.django_db
@@ -28,14 +28,18 @@ def state():
         "users": sorted(User.objects.values_list("email", "role")),
         "contacts": Contact.objects.count(),
         "agents": Agent.objects.count(),
+        "cmas": list(CMA.objects.values_list("pk", "version", "status", "recommended_list_price")),
         "engine": [BehaviorEvent.objects.count(), Match.objects.count(), Task.objects.count(),
                    Campaign.objects.filter(is_default_nurture=True).count(), Message.objects.count(),
                    sorted(LeadSource.objects.values_list("slug", flat=True))],
     }  # fmt: skip
 
 
-def test_load_demo_loads_real_sales_and_marked_synthetic_demo_data(small_sales, capsys):
-    call_command("load_demo", "--active", "40", "--no-progress")
+def test_load_demo_loads_real_sales_and_marked_synthetic_demo_data(
+    small_sales, capsys, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("load_demo", "--active", "40", "--no-progress")
 
     closed = Listing.objects.filter(standard_status="Closed")
     assert closed.count() == 600
@@ -64,6 +68,14 @@ def test_load_demo_loads_real_sales_and_marked_synthetic_demo_data(small_sales, 
     seller = Contact.objects.get(user__email="seller@example.com")
     assert seller.home_listing is not None and seller.home_listing.is_synthetic
     assert Contact.objects.get(user__email="buyer@example.com").saved_searches.count() == 1
+    # The seller's portal has a CMA their agent shared: recommended price, synthetic-demo note, PDF.
+    cma = CMA.objects.get()
+    assert (cma.status, cma.shared_with.email, cma.subject_listing, cma.created_by) == (
+        "shared", "seller@example.com", seller.home_listing, seller.assigned_agent,
+    )  # fmt: skip
+    assert cma.recommended_list_price % 5000 == 0 and abs(cma.recommended_list_price - cma.estimate) <= 2500
+    assert cma.recommendation_note.startswith("Synthetic demo CMA")
+    assert cma.pdf
     assert Contact.objects.filter(is_synthetic=True).count() == Contact.objects.count() > 50
     out = capsys.readouterr().out
     assert "agent@example.com" in out and "realtor-demo" in out

@@ -44,7 +44,7 @@ class Command(BaseCommand):
             count=active, agent_keys=[a.member_key for a in team.agents]
         )
         self.stdout.write(f"Synthetic Active listings: {listings.created} created, {listings.unchanged} unchanged")
-        leads_demo.ensure_demo_contacts(team)
+        clients = leads_demo.ensure_demo_contacts(team)
         source = ensure_demo_lead_engine(team.brokerage)
         nurture = ensure_default_nurture(team.brokerage)
         engine = leads_demo.ensure_demo_engine_activity(team)
@@ -60,5 +60,17 @@ class Command(BaseCommand):
             f"Valuation engine ready for {', '.join(d.strftime('%B %Y') for d in months) or 'no month'} "
             f"in {time.perf_counter() - started:.0f} s (fits kept in {where})"
         )
+        seller = clients["seller"]
+        if seller.home_listing_id and seller.assigned_agent_id:
+            cma = properties_demo.ensure_demo_shared_cma(
+                agent=seller.assigned_agent,
+                listing=seller.home_listing,
+                seller_user=seller.user,
+                as_of=valuation_service.data_as_of(),
+            )
+            if cma is not None:
+                self.stdout.write(
+                    f"CMA #{cma.pk} of {seller.home_listing.display_address} shared with {seller.user.email}"
+                )
         self.stdout.write(self.style.SUCCESS("Demo data ready."))
         self.stdout.write(DEMO_LOGINS)
