@@ -8,7 +8,7 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from .models import CMA, CMAVersion, Listing, ListingValuation, MarketStat
+from .models import CMA, CMAVersion, Listing, ListingValuation, MarketStat, PropertySubType
 
 
 def cmas_visible_to(*, user) -> QuerySet[CMA]:
@@ -151,8 +151,9 @@ def valuation_presentation(
     """Everything a page or PDF shows about a valuation: rows and chart geometry (SVG units).
 
     ``trend_rows`` come from ``valuation_service.market_trend``. Returns ``{"result", "subject",
-    "comps", "location_plot", "ppsf_chart", "trend_chart", "trend_rows"}``; charts are None
-    when there is nothing to draw.
+    "subject_type", "comps", "location_plot", "ppsf_chart", "trend_chart", "trend_rows"}``
+    (``subject_type``: the RESO sub-type's label, e.g. "Single Family Residence"); charts are
+    None when there is nothing to draw.
     """
     from .cma_charts import location_plot, price_per_sqft_scatter, trend_chart
 
@@ -187,9 +188,11 @@ def valuation_presentation(
         subject_price_per_sqft=estimate / area if estimate and area else None,
     )
     trend_rows = trend_rows or []
+    sub_type = subject.get("property_sub_type") or ""
     return {
         "result": result,
         "subject": subject,
+        "subject_type": PropertySubType(sub_type).label if sub_type in PropertySubType.values else sub_type,
         "comps": rows,
         "location_plot": plot,
         "ppsf_chart": ppsf,

@@ -47,6 +47,7 @@ def test_the_pdf_names_the_subject_the_estimate_every_comp_and_the_agent(cma, ag
     assert agent.user.get_full_name() in text
     assert agent.brokerage.name in text
     assert "206-555-0100" in text
+    assert "Type Single Family Residence" in text  # the RESO sub-type's label, not its code
     assert "King County" in text
     assert "80% interval" in text
     assert cma.result["model_version"] in text
