@@ -174,6 +174,8 @@ def map_gohighlevel(body: dict) -> tuple[dict, str]:
     tags = first("tags", default=[])
     if isinstance(tags, str):
         tags = [t.strip() for t in tags.split(",") if t.strip()]
+    elif not isinstance(tags, list):
+        tags = []  # neither GHL shape (a number, an object): no type hint, not an error
     tags_lower = {str(t).lower() for t in tags}
     custom: dict = {}
     fields = first("customFields", "customField", default=[])

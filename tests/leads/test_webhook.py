@@ -279,6 +279,35 @@ def test_gohighlevel_workflow_shape(client, brokerage, agent):
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("tags", [7, True, {"seller": True}, None])
+def test_gohighlevel_tags_of_neither_shape_are_ignored(client, brokerage, agent, tags):
+    LeadSourceFactory(brokerage=brokerage, slug="gohighlevel", name="GoHighLevel")
+    body = {"contact_id": "c10", "first_name": "Ash", "email": "ash@example.test", "tags": tags}
+    response = signed_post(client, GHL_URL, body)
+    assert response.status_code == 201
+    assert Contact.objects.get().contact_type == "buyer"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"email": 5}, "email"),
+        ({"firstName": {"a": 1}}, "first_name"),
+        ({"customData": {"postal_codes": 98115}}, "postal_codes"),
+        ({"customFields": [{"id": "list_price_max", "value": "lots"}]}, "list_price_max"),
+    ],
+)
+def test_gohighlevel_bad_field_types_are_400_and_change_nothing(client, brokerage, agent, body, field):
+    LeadSourceFactory(brokerage=brokerage, slug="gohighlevel", name="GoHighLevel")
+    before = _counts()
+    response = signed_post(client, GHL_URL, {"contact_id": "c11", "email": "ash@example.test", **body})
+    assert response.status_code == 400
+    assert field in response.json()["fields"]
+    assert _counts() == before
+
+
+@pytest.mark.django_db
 def test_gohighlevel_bad_signature_is_401(client, brokerage):
     LeadSourceFactory(brokerage=brokerage, slug="gohighlevel")
     assert signed_post(client, GHL_URL, {"id": "x", "email": "a@b.test"}, secret="nope").status_code == 401
