@@ -180,7 +180,7 @@ def prepare_month(as_of: datetime.date) -> None:
     from .valuation.data import month_number
 
     cached = _get_cached()
-    month = month_number(as_of)
+    month = cached.engine.effective_month(month_number(as_of))  # a month past the data shares a fit
     if cached.engine.has_period(month):
         return
     path = _fit_path(cached, month)
@@ -333,13 +333,14 @@ def value_subject(*, subject: dict, as_of: datetime.date | None = None, options:
     ``options``: ``radius_miles``, ``months``, ``max_comps``, ``include_listing_keys``,
     ``exclude_listing_keys``, ``adjustment_overrides`` ({listing_key: {line: USD}}); see
     ``properties.valuation.ValuationOptions``. Only sales closed strictly before ``as_of``
-    (default today) are used, never the subject's own sale on or after it. The result is
+    (default :func:`data_as_of`: today while the data is current) are used, never the subject's own
+    sale on or after it. The result is
     ``Valuation.to_dict()`` (estimate, low, high as an 80% range, confidence 0..1, comps with
     itemised adjustments…) plus ``subject``, ``data_source`` and, per comp, its listing's
     ``display_address`` and ``is_synthetic``. Raises ``ValuationInputError`` (with ``fields``)
     for a subject, date or option the engine cannot value.
     """
-    as_of = as_of or timezone.localdate()
+    as_of = as_of or data_as_of()
     cached = _get_cached()
     result = _run_engine(cached, subject=subject, as_of=as_of, options=options or {})
     result["subject"] = {

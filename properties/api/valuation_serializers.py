@@ -12,6 +12,7 @@ from django.utils import timezone
 from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
+from properties import valuation_service
 from properties.models import Listing, PropertySubType, PropertyType
 
 #: Subject facts the request may carry (RESO names; ``bathrooms`` is a decimal count).
@@ -64,7 +65,11 @@ class ValuationRequestSerializer(serializers.Serializer):
     building_grade = serializers.IntegerField(required=False, allow_null=True, min_value=0, max_value=20)
     unparsed_address = serializers.CharField(required=False, allow_blank=True, max_length=255)
     as_of = serializers.DateField(
-        required=False, help_text="Only sales closed strictly before this date are used. Default: today."
+        required=False,
+        help_text=(
+            "Only sales closed strictly before this date are used. Default: today, or the day after the newest "
+            "sale on file when the data ends earlier."
+        ),
     )
     radius_miles = serializers.FloatField(
         required=False, min_value=0.05, max_value=50, help_text="Initial comp radius."
@@ -98,7 +103,8 @@ class ValuationRequestSerializer(serializers.Serializer):
             }
             if missing:
                 raise serializers.ValidationError(missing)
-        attrs.setdefault("as_of", timezone.localdate())
+        if "as_of" not in attrs:
+            attrs["as_of"] = valuation_service.data_as_of()  # today while the sales data is current
         return attrs
 
 

@@ -51,10 +51,10 @@ class ValuationViewSet(viewsets.ViewSet):
         operation_id="valuations_create",
         summary="Value a home as of a date",
         description="Values a subject — a `listing_key`, or attributes with at least `latitude`, `longitude` "
-        "and `living_area` — from Closed sales that closed strictly before `as_of` (default today), never the "
-        "subject's own sale on or after it. Returns the estimate, an 80% range, a measured confidence and the "
-        "comps with itemised adjustments. Invalid subjects, and dates with no prior sales, answer 400 with "
-        "field errors.",
+        "and `living_area` — from Closed sales that closed strictly before `as_of` (default today, or the day "
+        "after the newest sale when the data ends earlier), never the subject's own sale on or after it. Returns "
+        "the estimate, an 80% range, a measured confidence and the comps with itemised adjustments. Invalid "
+        "subjects, and dates with no prior sales, answer 400 with field errors.",
         request=ValuationRequestSerializer,
         responses={200: ValuationOutputSerializer, **error_responses(400, 401, 403)},
     )

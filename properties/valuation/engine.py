@@ -3,7 +3,11 @@
 For a valuation as of day D in month P the engine uses a *period fit* made from the sales closed
 before the first day of P (market index, hedonic rates, gradient-boosting model; cached per
 month) and comparables closed strictly before D. Nothing on or after D is ever read: not the
-subject's own sale, not a later sale of anything.
+subject's own sale, not a later sale of anything. A month after the newest sale on file is
+valued with the fit of the month after that sale (:meth:`ValuationEngine.effective_month`): it
+is made from exactly the same sales, and its index is extrapolated for at most
+``MAX_EXTRAPOLATION_MONTHS`` (see :mod:`properties.valuation.index`) instead of being carried
+flat through empty months.
 
 Reconciliation (stacking; Wolpert, "Stacked generalization", 1992) combines three log
 estimates — the model ``m``, the comps' weighted mean ``c`` and the subject's own prior sale
@@ -242,8 +246,22 @@ class ValuationEngine:
         self.fit_seconds = 0.0
 
     # --------------------------------------------------------------- period fits
+    def effective_month(self, month: int) -> int:
+        """Return the month whose fit values dates in ``month``: ``month`` itself, or for a month
+        after the newest earlier sale, the month after that sale (the same sales, no empty
+        months: a date years past the data must not build an index over every month between).
+        """
+        n = self.data.rows_before(day_number(month_start(month)))
+        if n == 0:
+            return month
+        return min(month, int(self.data.close_month[n - 1]) + 1)
+
     def period_fit(self, month: int) -> PeriodFit:
-        """Return (fitting on first use) the fit for a month number: sales before its first day."""
+        """Return (fitting on first use) the fit for a month number: sales before its first day.
+
+        A month after the newest sale gets the fit of :meth:`effective_month` (same sales).
+        """
+        month = self.effective_month(month)
         with self._lock:
             fit = self._fits.get(month)
             if fit is not None:
@@ -266,11 +284,13 @@ class ValuationEngine:
                 self._fits.popitem(last=False)
             return fit
 
-    def prepare(self, as_of: date) -> None:
-        """Fit and calibrate the period of ``as_of`` ahead of time (warms the cache)."""
-        month = month_number(as_of)
+    def prepare(self, as_of: date) -> int:
+        """Fit and calibrate the period of ``as_of`` ahead of time (warms the cache); returns its
+        effective month number (see :meth:`effective_month`)."""
+        month = self.effective_month(month_number(as_of))
         self.period_fit(month)
         self.calibration(month)
+        return month
 
     # --------------------------------------------------------------- calibration
     def _self_evaluation(self, month: int) -> dict[str, np.ndarray]:
@@ -318,6 +338,7 @@ class ValuationEngine:
 
     def calibration(self, month: int) -> Calibration:
         """Return (learning on first use) the reconciliation and error model for valuations in a month."""
+        month = self.effective_month(month)
         with self._lock:
             if month in self._calibrations:
                 return self._calibrations[month]
@@ -636,6 +657,7 @@ class ValuationEngine:
     # --------------------------------------------------------------- persistence
     def has_period(self, month: int) -> bool:
         """Whether the fit and the calibration of a month number are in memory."""
+        month = self.effective_month(month)
         with self._lock:
             return month in self._fits and month in self._calibrations
 
@@ -644,6 +666,7 @@ class ValuationEngine:
 
         Raises ``KeyError`` when the month has not been prepared (see :meth:`prepare`).
         """
+        month = self.effective_month(month)
         with self._lock:
             return {
                 "engine_version": ENGINE_VERSION,

@@ -84,6 +84,7 @@ def test_new_from_attributes_over_htmx_answers_a_redirect_header(agent_client, m
         ({"listing_key": "NOPE", "as_of": "2016-07-01"}, "listing_key"),
         ({"latitude": 47.68, "longitude": -122.3, "living_area": -5, "as_of": "2016-07-01"}, "living_area"),
         ({"latitude": 47.68, "longitude": -122.3, "living_area": 1500, "as_of": "2001-01-01"}, "as_of"),
+        ({"latitude": 47.68, "longitude": -122.3, "living_area": 1500, "as_of": "9999-12-31"}, "as_of"),
     ],
 )
 def test_new_with_bad_input_answers_422_and_creates_nothing(agent_client, market, body, field):

@@ -47,6 +47,15 @@ def test_values_a_subject_given_by_attributes(agent_api, market):
     assert "King County" in body["data_source"]
 
 
+def test_as_of_defaults_to_today_or_the_day_after_the_newest_sale(agent_api, market):
+    """The market's sales end in 2016: "today" would rest on decade-old comps, so the default is the data's date."""
+    response = _post(agent_api, **SUBJECT)
+
+    assert response.status_code == 200
+    newest = max(sale.close_date for sale in market)
+    assert response.json()["as_of"] == str(newest + datetime.timedelta(days=1))
+
+
 def test_values_a_listing_by_key_and_never_uses_its_own_sale(agent_api, market):
     subject_sale = market[-1]  # closed 2016-06-29
 

@@ -30,7 +30,7 @@ from properties.valuation import (
     run_backtest,
 )
 from properties.valuation.backtest import sample_rows, subject_of_row
-from properties.valuation.data import day_number
+from properties.valuation.data import date_from_day, day_number, month_number
 from properties.valuation.features import LINE_LABELS
 from properties.valuation.index import MarketIndex
 
@@ -393,6 +393,24 @@ def test_subject_with_only_required_facts_is_valued():
     valuation = engine.value(bare, AS_OF)
     assert valuation.low < valuation.estimate < valuation.high
     assert abs(valuation.estimate / engine.data.close_price[row] - 1) < 0.5
+
+
+def test_a_date_years_after_the_data_uses_the_fit_of_the_month_after_the_newest_sale():
+    """Found by a form fuzzer: as of 9999-12-31 the index spanned 96k empty months (a 68 GiB matrix)."""
+    engine = small_engine()
+    data = engine.data
+    newest = date_from_day(int(data.close_day[-1]))
+    after = (newest.replace(day=1) + timedelta(days=32)).replace(day=1)  # the month after the newest sale
+    subject = Subject.from_record(_small_subject_record())
+    valuation = engine.value(subject, date(2019, 6, 1))
+    assert valuation.model_version == f"avm-1.0/{after:%Y-%m}/n{len(data)}"
+    assert valuation.low < valuation.estimate < valuation.high
+    assert any("extrapolated for at most three months" in note for note in valuation.notes)
+    assert not any("Too little history" in note for note in valuation.notes)  # calibrated on real months
+    with pytest.raises(InsufficientData, match="no closed sale within 25 miles in the 120 months before 9999-12-31"):
+        engine.value(subject, date(9999, 12, 31))
+    assert engine.period_fit(month_number(date(9999, 12, 1))) is engine.period_fit(month_number(after))
+    assert engine.effective_month(month_number(date(2016, 11, 1))) == month_number(date(2016, 11, 1))
 
 
 def test_insufficient_history_raises():
