@@ -159,8 +159,9 @@ class MarketIndex:
     """Monthly log price index by region and area, plus hedonic rates, from sales before a cutoff.
 
     ``MarketIndex(data, cutoff_day)`` uses only rows closed strictly before ``cutoff_day``
-    (day number) — nothing on or after it. Regions with fewer than ``MIN_REGION_SALES`` sales
-    use a pooled fit over all those rows. Raises ``ValueError`` when no sale precedes the cutoff.
+    (day number) — nothing on or after it; its months end with the month of the newest of those
+    sales (later days are extrapolated, see the module docstring). Regions with fewer than
+    ``MIN_REGION_SALES`` sales use a pooled fit over all those rows. Raises ``ValueError`` when no sale precedes the cutoff.
     """
 
     def __init__(self, data: SalesData, cutoff_day: int) -> None:
@@ -169,7 +170,10 @@ class MarketIndex:
             raise ValueError("no closed sales before the cutoff to build a market index from")
         self.cutoff_day = int(cutoff_day)
         self.cutoff_month = int(days_to_months(np.array([cutoff_day]))[0])
-        # When the cutoff is mid-month, the month in progress is part of the fit.
+        # When the cutoff is mid-month, the month in progress is part of the fit; a cutoff after
+        # the month following the newest sale adds only empty months, so the fit stops there (a
+        # date years ahead would otherwise size the regression by every month in between).
+        self.cutoff_month = min(self.cutoff_month, int(data.close_month[n - 1]) + 1)
         if data.close_month[n - 1] >= self.cutoff_month:
             self.cutoff_month = int(data.close_month[n - 1]) + 1
         self.n_sales = n

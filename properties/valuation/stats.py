@@ -64,8 +64,10 @@ def market_statistics(
         rows = rows[data.postal_code[:n] == zip5]
         if not len(rows):
             raise ValueError(f"no closed sales in ZIP {postal_code} before the statistics date")
-    if index is None or index.cutoff_day != cutoff:
-        index = MarketIndex(data, cutoff)
+    # Past the month after the newest sale no sale is added: fit (or reuse) the index there.
+    cutoff_fit = min(cutoff, day_number(month_start(int(data.close_month[n - 1]) + 1)))
+    if index is None or index.cutoff_day != cutoff_fit:
+        index = MarketIndex(data, cutoff_fit)
     first, last = month_number(start), month_number(end)
     months = np.arange(first, last + 1)
     mids = np.array([day_number(month_start(int(m))) + 14.5 for m in months])

@@ -484,3 +484,16 @@ def test_market_statistics_never_count_sales_on_or_after_as_of():
     )
     assert june.sales_count == expected
     assert rows[2].sales_count == 0 and rows[2].median_close_price is None and rows[2].trend_index is None
+
+
+def test_an_index_or_statistics_years_after_the_data_stop_at_the_month_after_the_newest_sale():
+    data = small_engine().data
+    newest_month = int(data.close_month[-1])
+    far = MarketIndex(data, day_number(date(9999, 12, 31)))
+    assert far.cutoff_month == newest_month + 1
+    assert far.n_sales == len(data)
+    later = market_statistics(data, start=date(2016, 1, 1), end=date(2016, 12, 1), as_of=date(9999, 12, 31))
+    current = market_statistics(data, start=date(2016, 1, 1), end=date(2016, 12, 1))
+    assert [(m.month, m.sales_count, m.median_close_price, m.trend_index) for m in later] == [
+        (m.month, m.sales_count, m.median_close_price, m.trend_index) for m in current
+    ]
