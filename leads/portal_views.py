@@ -163,7 +163,8 @@ def favorite(request, listing_key: str):
     if wants_fragment(request):
         context = {"listing": listing, "favorite_ids": _favorite_ids(contact, [listing]), "next": next_url}
         return render(request, "components/favorite_button.html", context)
-    return redirect(next_url or "portal:favorites")
+    # A path, never a URL name: redirect() would try to reverse a bare word like "foo".
+    return redirect(next_url) if next_url.startswith("/") else redirect("portal:favorites")
 
 
 @require_GET

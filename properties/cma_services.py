@@ -26,6 +26,12 @@ from .models import CMA, CMAVersion, Listing, ListingValuation, MarketStat
 OPTION_LIMITS = {"radius_miles": (0.05, 25.0), "months": (1, 120), "max_comps": (3, 25)}
 
 
+#: The highest recommended list price a CMA takes, USD (the columns hold up to 10^12).
+MAX_LIST_PRICE = Decimal("1000000000")
+#: Money columns hold 14 digits with 2 decimals.
+_MONEY_LIMIT = Decimal("1e12")
+
+
 def _money(value) -> Decimal | None:
     if value is None:
         return None
@@ -62,6 +68,12 @@ def _engine_options(cma: CMA) -> dict:
 
 
 def _apply_result(cma: CMA, result: dict) -> None:
+    """Copy the engine's result onto the CMA; raises ``ValuationInputError`` for amounts a CMA cannot hold."""
+    if any(abs(float(result.get(k) or 0)) >= _MONEY_LIMIT for k in ("estimate", "low", "high")):
+        raise valuation_service.ValuationInputError(
+            "This home's value is beyond what a CMA can record; check its living area and lot size.",
+            fields={"living_area": ["Check this value."]},
+        )
     cma.result = result
     cma.estimate = _money(result.get("estimate"))
     cma.low = _money(result.get("low"))
@@ -245,10 +257,14 @@ def override_cma_adjustment(*, cma: CMA, actor: User, listing_key: str, adjustme
 def set_cma_recommendation(*, cma: CMA, actor: User, price: Decimal, note: str = "") -> CMA:
     """Record the agent's recommended list price (USD) and the reasoning; a new version.
 
-    Raises ``DomainError`` for a price that is not positive.
+    Raises ``DomainError`` for a price that is not positive or above :data:`MAX_LIST_PRICE`.
     """
     if price is None or price <= 0:
         raise DomainError("The recommended price must be positive.", fields={"price": ["Must be more than 0."]})
+    if price > MAX_LIST_PRICE:
+        raise DomainError(
+            "The recommended price is too high.", fields={"price": [f"Must be at most ${MAX_LIST_PRICE:,.0f}."]}
+        )
     with transaction.atomic():
         cma = _locked(cma)
         cma.recommended_list_price = _money(price)

@@ -40,11 +40,11 @@ class CMANewForm(forms.Form):
     latitude = forms.FloatField(required=False, min_value=-90, max_value=90)
     longitude = forms.FloatField(required=False, min_value=-180, max_value=180)
     postal_code = forms.RegexField(required=False, regex=r"^\d{5}(-\d{4})?$", label="ZIP code")
-    living_area = forms.IntegerField(required=False, min_value=1, label="Living area (sq ft)")
+    living_area = forms.IntegerField(required=False, min_value=1, max_value=100_000, label="Living area (sq ft)")
     bedrooms_total = forms.IntegerField(required=False, min_value=0, max_value=30, label="Bedrooms")
     bathrooms = forms.DecimalField(required=False, min_value=0, max_value=30, decimal_places=2, label="Bathrooms")
     year_built = forms.IntegerField(required=False, min_value=1600, max_value=2200)
-    lot_size_square_feet = forms.IntegerField(required=False, min_value=0, label="Lot (sq ft)")
+    lot_size_square_feet = forms.IntegerField(required=False, min_value=0, max_value=100_000_000, label="Lot (sq ft)")
     property_sub_type = forms.ChoiceField(
         required=False, choices=[("", "—"), *PropertySubType.choices], label="Property sub-type"
     )
@@ -120,7 +120,13 @@ class AdjustmentForm(forms.Form):
 
 
 class RecommendationForm(forms.Form):
-    price = forms.DecimalField(min_value=Decimal("1"), max_digits=14, decimal_places=0, label="Recommended list price")
+    price = forms.DecimalField(
+        min_value=Decimal("1"),
+        max_value=cma_services.MAX_LIST_PRICE,
+        max_digits=14,
+        decimal_places=0,
+        label="Recommended list price",
+    )
     note = forms.CharField(required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 3}), label="Why")
 
 

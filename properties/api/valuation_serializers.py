@@ -55,7 +55,7 @@ class ValuationRequestSerializer(serializers.Serializer):
     )  # fmt: skip
     bathrooms_total_integer = serializers.IntegerField(required=False, allow_null=True, min_value=0, max_value=50)
     year_built = serializers.IntegerField(required=False, allow_null=True, min_value=1600, max_value=2200)
-    lot_size_square_feet = serializers.FloatField(required=False, allow_null=True, min_value=0)
+    lot_size_square_feet = serializers.FloatField(required=False, allow_null=True, min_value=0, max_value=100_000_000)
     property_type = serializers.ChoiceField(choices=PropertyType.choices, required=False, allow_blank=True)
     property_sub_type = serializers.ChoiceField(choices=PropertySubType.choices, required=False, allow_blank=True)
     parcel_number = serializers.CharField(required=False, allow_blank=True, max_length=50)

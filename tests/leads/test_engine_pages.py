@@ -144,7 +144,16 @@ def test_add_task_without_htmx_redirects(agent_client, agent):
     assert Task.objects.get().due_at is None
 
 
-@pytest.mark.parametrize("data", [{"title": ""}, {"title": "x", "due_at": "next tuesday"}])
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"title": ""},
+        {"title": "x", "due_at": "next tuesday"},
+        {"title": "x", "due_at": "9999-12-31T16:01"},  # overflowed the UTC conversion (a 500)
+        {"title": "x", "due_at": "0001-01-01T00:00"},
+        {"title": "x", "due_at": "2100-01-01T09:00"},
+    ],
+)
 def test_invalid_task_is_422_and_creates_nothing(agent_client, agent, data):
     contact = lead_of(agent)
 

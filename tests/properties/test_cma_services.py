@@ -184,3 +184,22 @@ def test_unsharing_returns_to_draft(cma, agent):
 
     assert draft.status == CMA.Status.DRAFT and draft.shared_with is None
     assert draft.version == 3
+
+
+def test_a_value_beyond_the_money_columns_is_refused_and_saves_nothing(agent):
+    """An estimate of 10^12 USD or more cannot be stored (14 digits, 2 decimals): refuse it up front."""
+    subject = valuation_service.subject_from_attributes({**SUBJECT, "unparsed_address": "1 Huge Rd"})
+    result = {"estimate": 2e12, "low": 1e12, "high": 3e12, "confidence": 0.5, "method": "model", "model_version": "x"}
+    with (
+        mock.patch.object(valuation_service, "value_subject", return_value=result),
+        pytest.raises(valuation_service.ValuationInputError, match="beyond what a CMA can record"),
+    ):
+        cma_services.create_cma(agent=agent, subject=subject, as_of=datetime.date(2016, 7, 1))
+    assert not CMA.objects.exists()
+
+
+def test_a_recommendation_above_the_ceiling_is_refused(cma, agent):
+    with pytest.raises(DomainError, match="too high"):
+        cma_services.set_cma_recommendation(cma=cma, actor=agent.user, price=cma_services.MAX_LIST_PRICE + 1)
+    cma.refresh_from_db()
+    assert cma.recommended_list_price is None and cma.version == 1

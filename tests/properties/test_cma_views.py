@@ -85,6 +85,17 @@ def test_new_from_attributes_over_htmx_answers_a_redirect_header(agent_client, m
         ({"latitude": 47.68, "longitude": -122.3, "living_area": -5, "as_of": "2016-07-01"}, "living_area"),
         ({"latitude": 47.68, "longitude": -122.3, "living_area": 1500, "as_of": "2001-01-01"}, "as_of"),
         ({"latitude": 47.68, "longitude": -122.3, "living_area": 1500, "as_of": "9999-12-31"}, "as_of"),
+        ({"latitude": 47.68, "longitude": -122.3, "living_area": 2147483648, "as_of": "2016-07-01"}, "living_area"),
+        (
+            {
+                "latitude": 47.68,
+                "longitude": -122.3,
+                "living_area": 1500,
+                "lot_size_square_feet": 10**30,
+                "as_of": "2016-07-01",
+            },
+            "lot_size_square_feet",
+        ),
     ],
 )
 def test_new_with_bad_input_answers_422_and_creates_nothing(agent_client, market, body, field):
@@ -162,9 +173,13 @@ def test_the_recommendation_form_answers_422_on_a_bad_price(agent_client, cma):
     url = reverse("app:cma_recommendation", args=[cma.pk])
 
     bad = agent_client.post(url, {"price": "-1", "note": ""}, **HTMX)
+    # Fits the form's 14 digits but not the column's 12 before the point: it saved, then every read failed.
+    huge = agent_client.post(url, {"price": "9999999999999", "note": ""}, **HTMX)
+    cma.refresh_from_db()
+    assert cma.recommended_list_price is None and cma.version == 1
     good = agent_client.post(url, {"price": "710000", "note": "Matches the best comps."}, **HTMX)
 
-    assert bad.status_code == 422
+    assert bad.status_code == 422 and huge.status_code == 422
     assert good.status_code == 200
     assert b'id="recommendation"' in good.content and b"<html" not in good.content
     cma.refresh_from_db()

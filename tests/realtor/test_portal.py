@@ -312,11 +312,13 @@ def test_favourite_without_js_redirects_back(buyer_client, buyer):
     assert Favorite.objects.filter(contact=buyer, listing=listing).count() == 1
 
 
-def test_favourite_ignores_an_offsite_next(buyer_client):
+@pytest.mark.parametrize("next_url", ["https://evil.example/", "foo", "portal:home", "//evil.example/x"])
+def test_favourite_ignores_a_next_that_is_not_a_local_path(buyer_client, next_url):
     listing = ListingFactory()
 
-    response = buyer_client.post(favorite_url(listing), {"action": "add", "next": "https://evil.example/"})
+    response = buyer_client.post(favorite_url(listing), {"action": "add", "next": next_url})
 
+    assert response.status_code == 302
     assert response["Location"] == FAVORITES_URL
 
 
