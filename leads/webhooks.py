@@ -23,18 +23,21 @@ the project error shape. Nothing is written on 400 or 401.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import hmac
 import json
 import logging
 import time
 
+from django.utils import timezone
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from realtor.api.exception_handler import field_errors
 from realtor.exceptions import DomainError
 
 from . import services
@@ -73,6 +76,12 @@ class ConsentSerializer(serializers.Serializer):
     sms = serializers.BooleanField(default=False)
     text = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
     captured_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+
+    def validate_captured_at(self, value):
+        # A grant dated ahead would outrank a later STOP in the consent ledger; allow clock skew only.
+        if value is not None and value > timezone.now() + dt.timedelta(seconds=TOLERANCE_SECONDS):
+            raise serializers.ValidationError("Must not be in the future.")
+        return value
 
     def validate(self, attrs):
         if (attrs["email"] or attrs["sms"]) and not attrs["text"].strip():
@@ -303,7 +312,7 @@ class LeadWebhookView(APIView):
         mapped, mapped_key = self.parse(body)
         serializer = LeadWebhookSerializer(data=mapped)
         if not serializer.is_valid():
-            errors = {k: [str(m) for m in (v if isinstance(v, list) else [v])] for k, v in serializer.errors.items()}
+            errors = field_errors(serializer.errors)
             return _error("invalid", "The request has invalid fields.", errors, http=status.HTTP_400_BAD_REQUEST)
         key = request.headers.get("Idempotency-Key") or serializer.validated_data["idempotency_key"] or mapped_key
         try:

@@ -17,6 +17,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from leads.webhooks import authenticate_source, timestamp_fresh
+from realtor.api.exception_handler import field_errors
 from realtor.api.views import error_responses
 
 from . import services
@@ -132,7 +133,7 @@ class InboundSmsWebhookView(APIView):
             body = None
         serializer = InboundSmsSerializer(data=body if isinstance(body, dict) else {})
         if not serializer.is_valid():
-            fields = {k: [str(m) for m in v] for k, v in serializer.errors.items()}
+            fields = field_errors(serializer.errors)
             return Response(
                 {"error": "invalid", "message": "The request has invalid fields.", "fields": fields},
                 status=status.HTTP_400_BAD_REQUEST,

@@ -14,10 +14,29 @@ from rest_framework.views import exception_handler as drf_exception_handler
 from realtor.exceptions import DomainError
 
 
-def _as_lists(detail) -> dict:
-    if isinstance(detail, dict):
-        return {k: (v if isinstance(v, list) else [v]) for k, v in detail.items()}
-    return {"non_field_errors": detail if isinstance(detail, list) else [detail]}
+def field_errors(detail) -> dict[str, list[str]]:
+    """Flatten DRF error detail into ``{field: [messages]}``; nested fields get dotted names.
+
+    ``{"consent": {"text": ["Required."]}}`` becomes ``{"consent.text": ["Required."]}`` and a
+    list field's item errors ``{"postal_codes": {0: ["Bad ZIP."]}}`` become ``"postal_codes.0"``.
+    Errors that belong to no field are under ``non_field_errors``.
+    """
+    out: dict[str, list[str]] = {}
+
+    def walk(value, name: str) -> None:
+        if isinstance(value, dict):
+            for key, item in value.items():
+                walk(item, f"{name}.{key}" if name else str(key))
+        elif isinstance(value, list) and any(isinstance(item, dict | list) for item in value):
+            for index, item in enumerate(value):
+                if item:
+                    walk(item, f"{name}.{index}" if name else str(index))
+        else:
+            messages = value if isinstance(value, list) else [value]
+            out.setdefault(name or "non_field_errors", []).extend(str(m) for m in messages)
+
+    walk(detail, "")
+    return out
 
 
 def exception_handler(exc, context):
@@ -32,7 +51,7 @@ def exception_handler(exc, context):
         response.data = {
             "error": "invalid",
             "message": "The request has invalid fields.",
-            "fields": _as_lists(exc.detail),
+            "fields": field_errors(exc.detail),
         }
     elif isinstance(exc, Http404 | exceptions.NotFound):
         response.data = {"error": "not_found", "message": "Not found.", "fields": {}}
@@ -43,4 +62,4 @@ def exception_handler(exc, context):
     return response
 
 
-__all__ = ["exception_handler", "status"]
+__all__ = ["exception_handler", "field_errors", "status"]

@@ -131,9 +131,9 @@ def test_signature_for_one_timestamp_cannot_be_replayed_with_another(client, sou
         (lead_body(email="not-an-email"), "email"),
         (lead_body(phone="12"), "phone"),
         (lead_body(type="renter"), "type"),
-        (lead_body(postal_codes=["ABCDE"]), "postal_codes"),
+        (lead_body(postal_codes=["ABCDE"]), "postal_codes.0"),
         (lead_body(list_price_min="900000", list_price_max="100000"), "list_price_max"),
-        (lead_body(consent={"sms": True, "text": ""}), "consent"),
+        (lead_body(consent={"sms": True, "text": ""}), "consent.text"),
         (lead_body(timeline="tomorrow"), "timeline"),
     ],
 )
@@ -304,6 +304,25 @@ def test_gohighlevel_bad_field_types_are_400_and_change_nothing(client, brokerag
     response = signed_post(client, GHL_URL, {"contact_id": "c11", "email": "ash@example.test", **body})
     assert response.status_code == 400
     assert field in response.json()["fields"]
+    assert _counts() == before
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("consent", "errors"),
+    [
+        ({"email": True, "text": ""}, {"consent.text": ["The consent text shown to the lead is required."]}),
+        (
+            {"email": True, "text": "OK to email.", "captured_at": "2999-01-01T00:00:00Z"},
+            {"consent.captured_at": ["Must not be in the future."]},
+        ),
+    ],
+)
+def test_a_bad_consent_names_the_nested_field_and_changes_nothing(client, source, consent, errors):
+    before = _counts()
+    response = signed_post(client, URL, lead_body(consent=consent))
+    assert response.status_code == 400
+    assert response.json()["fields"] == errors
     assert _counts() == before
 
 
