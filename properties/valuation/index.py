@@ -161,7 +161,8 @@ class MarketIndex:
     ``MarketIndex(data, cutoff_day)`` uses only rows closed strictly before ``cutoff_day``
     (day number) — nothing on or after it; its months end with the month of the newest of those
     sales (later days are extrapolated, see the module docstring). Regions with fewer than
-    ``MIN_REGION_SALES`` sales use a pooled fit over all those rows. Raises ``ValueError`` when no sale precedes the cutoff.
+    ``MIN_REGION_SALES`` sales use a pooled fit over all those rows. Raises ``ValueError`` when
+    no sale precedes the cutoff.
     """
 
     def __init__(self, data: SalesData, cutoff_day: int) -> None:
