@@ -169,11 +169,13 @@ def _fit_path(cached: _Cached, month: int) -> Path | None:
     return Path(folder) / f"{model_version()}-{key}-{month}.joblib"
 
 
-def prepare_month(as_of: datetime.date) -> None:
+def prepare_month(as_of: datetime.date) -> str:
     """Make the engine ready to value as of ``as_of``: its month's fit from disk, or fitted and saved.
 
-    Called before every valuation (a no-op once the month is in memory) and by :func:`warm_up`.
-    A missing, stale or unreadable file only costs the refit.
+    Called before every valuation (a no-op once the month is in memory), by :func:`warm_up` and
+    by ``manage.py warm_valuation``. A missing, stale or unreadable file only costs the refit.
+    Returns where the month came from: ``"memory"``, ``"disk"`` or ``"fitted"``. Raises the
+    engine's ``InsufficientData`` when too few sales precede the month.
     """
     import joblib
 
@@ -182,12 +184,12 @@ def prepare_month(as_of: datetime.date) -> None:
     cached = _get_cached()
     month = cached.engine.effective_month(month_number(as_of))  # a month past the data shares a fit
     if cached.engine.has_period(month):
-        return
+        return "memory"
     path = _fit_path(cached, month)
     if path is not None and path.exists():
         try:
             cached.engine.restore_period(joblib.load(path))
-            return
+            return "disk"
         except Exception:  # noqa: BLE001 - a bad cache file must never stop a valuation
             logger.warning("valuation fit cache %s is unreadable; refitting", path, exc_info=True)
     cached.engine.prepare(as_of)
@@ -199,6 +201,7 @@ def prepare_month(as_of: datetime.date) -> None:
         for stale in path.parent.glob(f"*-{month}.joblib"):
             if stale != path:  # the same month for older sales or code: never read again
                 stale.unlink(missing_ok=True)
+    return "fitted"
 
 
 def warm_up() -> list[datetime.date]:

@@ -1,10 +1,12 @@
 """The ORM adapter: per-process cache and its invalidation, listing-to-subject mapping, errors."""
 
 import datetime
+import re
 from decimal import Decimal
 from unittest import mock
 
 import pytest
+from django.core.management import CommandError, call_command
 
 from properties import valuation_service
 from properties.models import Listing
@@ -173,3 +175,32 @@ def test_a_new_fit_of_a_month_replaces_the_stale_file(market, settings, tmp_path
 
     assert not stale.exists() and other_month.exists()
     assert len(list(tmp_path.glob("*-24197.joblib"))) == 1
+
+
+def test_warm_valuation_fits_a_range_of_months_once_and_later_runs_load_them(market, settings, tmp_path, capsys):
+    settings.VALUATION_CACHE_DIR = str(tmp_path)
+    valuation_service.clear_cache()
+
+    call_command("warm_valuation", "--from", "2014-01", "--to", "2016-06", "--no-progress")
+    first = capsys.readouterr().out
+    saved = sorted(p.name.rsplit("-", 1)[1] for p in tmp_path.glob("*.joblib"))
+    valuation_service.clear_cache()  # a new process
+    call_command("warm_valuation", "--from", "2016-04", "--to", "2016-06", "--no-progress")
+    again = capsys.readouterr().out
+
+    skipped = 30 - len(saved)
+    assert skipped > 0  # the first months have too few earlier sales
+    assert first.startswith(
+        f"{len(saved)} months ready (2014-01 to 2016-06): {len(saved)} fitted, 0 already prepared, "
+    )
+    assert f"{skipped} skipped (too few earlier sales)" in first
+    assert again.startswith("3 months ready (2016-04 to 2016-06): 0 fitted, 3 already prepared, 0 skipped")
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [(["--from", "2016-13"], "'2016-13' is not a month (YYYY-MM)"), (["--from", "2016-05", "--to", "2016-04"], "--to")],
+)
+def test_warm_valuation_rejects_bad_months(market, args, message):
+    with pytest.raises(CommandError, match=re.escape(message)):
+        call_command("warm_valuation", *args, "--no-progress")
