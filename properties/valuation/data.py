@@ -385,6 +385,14 @@ class SalesData:
         """Return how many sales closed strictly before a day number (they are rows ``[0, n)``)."""
         return int(np.searchsorted(self.close_day, day, side="left"))
 
+    def last_fit_month(self, before_day: int, month: int) -> int:
+        """Return ``month``, or the month after the newest sale closed before ``before_day`` when
+        that is earlier: later months add no sale, so fits and indexes stop there (a date years
+        past the data must not size a regression by every empty month in between).
+        """
+        n = self.rows_before(before_day)
+        return month if n == 0 else min(month, int(self.close_month[n - 1]) + 1)
+
     def coverage(self, column: str, end: int | None = None) -> float:
         """Return the share (0..1) of the first ``end`` rows that know ``column``."""
         values = getattr(self, column)[:end]

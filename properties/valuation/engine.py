@@ -251,10 +251,7 @@ class ValuationEngine:
         after the newest earlier sale, the month after that sale (the same sales, no empty
         months: a date years past the data must not build an index over every month between).
         """
-        n = self.data.rows_before(day_number(month_start(month)))
-        if n == 0:
-            return month
-        return min(month, int(self.data.close_month[n - 1]) + 1)
+        return self.data.last_fit_month(day_number(month_start(month)), month)
 
     def period_fit(self, month: int) -> PeriodFit:
         """Return (fitting on first use) the fit for a month number: sales before its first day.

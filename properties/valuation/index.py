@@ -171,10 +171,9 @@ class MarketIndex:
             raise ValueError("no closed sales before the cutoff to build a market index from")
         self.cutoff_day = int(cutoff_day)
         self.cutoff_month = int(days_to_months(np.array([cutoff_day]))[0])
-        # When the cutoff is mid-month, the month in progress is part of the fit; a cutoff after
-        # the month following the newest sale adds only empty months, so the fit stops there (a
-        # date years ahead would otherwise size the regression by every month in between).
-        self.cutoff_month = min(self.cutoff_month, int(data.close_month[n - 1]) + 1)
+        # A cutoff after the month following the newest sale adds only empty months; when the
+        # cutoff is mid-month, the month in progress is part of the fit.
+        self.cutoff_month = data.last_fit_month(cutoff_day, self.cutoff_month)
         if data.close_month[n - 1] >= self.cutoff_month:
             self.cutoff_month = int(data.close_month[n - 1]) + 1
         self.n_sales = n
