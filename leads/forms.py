@@ -6,13 +6,11 @@ business-rule errors those raise (``DomainError.fields``) are attached back to t
 
 from __future__ import annotations
 
-import datetime
 import re
 
 import django_filters
 from django import forms
 from django.db.models import Q
-from django.utils import timezone
 
 from realtor.exceptions import DomainError
 from realtor.models import Agent
@@ -137,16 +135,6 @@ class TaskForm(DomainErrorFormMixin, forms.Form):
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
     )
 
-    def clean_due_at(self):
-        due_at = self.cleaned_data.get("due_at")
-        # A follow-up years away is a typo; near the year 9999 it also overflows the UTC conversion.
-        if due_at is not None and abs(due_at - timezone.now()) > datetime.timedelta(days=366 * MAX_TASK_YEARS):
-            raise forms.ValidationError(f"Must be within {MAX_TASK_YEARS} years from now.")
-        return due_at
-
-
-#: How far from now a task's due date may be, in years.
-MAX_TASK_YEARS = 10
 
 #: Snooze lengths offered on the follow-up queue, in hours.
 SNOOZE_CHOICES = [("1", "1 hour"), ("4", "4 hours"), ("24", "1 day"), ("72", "3 days"), ("168", "1 week")]

@@ -367,6 +367,10 @@ def _consent_channels(data: LeadInput) -> list[str]:
     return [c for c, wanted in (("email", data.email_consent), ("sms", data.sms_consent)) if wanted]
 
 
+#: How far ahead of the server clock a sender's consent timestamp may be (clock skew).
+CONSENT_CLOCK_SKEW = dt.timedelta(minutes=5)
+
+
 def capture_lead(
     *,
     source: LeadSource,
@@ -380,8 +384,8 @@ def capture_lead(
     the inquiry merged in (blank fields filled, an inquiry activity added) instead of a
     new contact. The agent is notified (in-app now, email after commit).
     ``in_transaction(result)`` runs inside the capture's transaction, before it commits (the
-    webhook's delivery record). Raises ``DomainError`` when neither email nor phone is given,
-    and ``IntegrityError`` when a unique key (a contact's idempotency key) is already taken.
+    webhook's delivery record). Raises ``DomainError`` when neither email nor phone is given
+    or the consent is dated in the future, and ``IntegrityError`` when a unique key (a contact's idempotency key) is already taken.
 
     Concurrency: captures of the same email or phone are serialised by advisory locks and
     re-check for a duplicate under the lock. A lead that looks new is scored and routed
@@ -394,6 +398,11 @@ def capture_lead(
     from .normalize import normalize_email, normalize_phone
 
     now = timezone.now()
+    if data.consent_captured_at is not None and data.consent_captured_at > now + CONSENT_CLOCK_SKEW:
+        # A grant dated ahead would outrank a later STOP in the consent ledger.
+        raise DomainError(
+            "Consent cannot be captured in the future.", fields={"consent.captured_at": ["Must not be in the future."]}
+        )
     listing = Listing.objects.filter(listing_key=data.listing_key).first() if data.listing_key else None
     keys = [f"{source.brokerage_id}:e:{normalize_email(data.email)}"] if data.email else []
     if phone_n := normalize_phone(data.phone):
@@ -1104,11 +1113,24 @@ def mark_notifications_read(*, user, ids: list[int] | None = None) -> int:
     return unread.update(read_at=timezone.now())
 
 
+#: How far from now a task's due date may be, in years (further is a typo; near the year 9999
+#: it would also overflow the conversion to UTC).
+MAX_TASK_YEARS = 10
+
+
 def create_task(*, actor, contact: Contact, agent: Agent, title: str, due_at=None) -> Task:
-    """Give an agent a follow-up task on a contact (agent in the contact's brokerage)."""
+    """Give an agent a follow-up task on a contact (agent in the contact's brokerage).
+
+    Raises ``DomainError`` (with ``fields``) for a blank title or a due date more than
+    :data:`MAX_TASK_YEARS` years from now.
+    """
     _check_agent(brokerage_id=contact.brokerage_id, agent=agent)
     if not title.strip():
         raise DomainError("A task needs a title.", fields={"title": ["This field is required."]})
+    if due_at is not None and abs(due_at - timezone.now()) > dt.timedelta(days=366 * MAX_TASK_YEARS):
+        raise DomainError(
+            "The due date is too far away.", fields={"due_at": [f"Must be within {MAX_TASK_YEARS} years from now."]}
+        )
     with transaction.atomic():
         task = Task.objects.create(contact=contact, agent=agent, title=title.strip()[:200], due_at=due_at)
         record_audit(actor=actor, action="task.create", obj=task, brokerage_id=contact.brokerage_id)

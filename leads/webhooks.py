@@ -23,14 +23,12 @@ the project error shape. Nothing is written on 400 or 401.
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import hmac
 import json
 import logging
 import time
 
-from django.utils import timezone
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny
@@ -76,12 +74,6 @@ class ConsentSerializer(serializers.Serializer):
     sms = serializers.BooleanField(default=False)
     text = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
     captured_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
-
-    def validate_captured_at(self, value):
-        # A grant dated ahead would outrank a later STOP in the consent ledger; allow clock skew only.
-        if value is not None and value > timezone.now() + dt.timedelta(seconds=TOLERANCE_SECONDS):
-            raise serializers.ValidationError("Must not be in the future.")
-        return value
 
     def validate(self, attrs):
         if (attrs["email"] or attrs["sms"]) and not attrs["text"].strip():

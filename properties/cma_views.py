@@ -8,14 +8,12 @@ clients get 403 from ``agent_required``).
 
 from __future__ import annotations
 
-import datetime
 from decimal import Decimal
 
 from django import forms
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
@@ -64,12 +62,6 @@ class CMANewForm(forms.Form):
         "lot_size_square_feet",
         "property_sub_type",
     )
-
-    def clean_as_of(self):
-        value = self.cleaned_data["as_of"]
-        if value > timezone.localdate() + datetime.timedelta(days=366):  # the API's rule too
-            raise forms.ValidationError("Must be within a year from today.")
-        return value
 
     def clean(self):
         data = super().clean()

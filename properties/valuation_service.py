@@ -59,6 +59,10 @@ SUBJECT_FIELDS = (
 )
 
 
+#: How far past today a valuation date may be: the engine values as of a date, it does not forecast.
+MAX_DAYS_AHEAD = 366
+
+
 class ValuationInputError(DomainError):
     """The subject or the as-of date cannot be valued; ``fields`` names the bad inputs."""
 
@@ -367,6 +371,8 @@ def _run_engine(cached: _Cached, *, subject: dict, as_of: datetime.date, options
         engine_options = ValuationOptions(**_engine_options(options))
     except (ValueError, TypeError) as exc:
         raise ValuationInputError(str(exc), fields=_fields_of_message(str(exc), default="options")) from None
+    if as_of > timezone.localdate() + datetime.timedelta(days=MAX_DAYS_AHEAD):
+        raise ValuationInputError("The date is too far ahead.", fields={"as_of": ["Must be within a year from today."]})
     if cached.sales.rows_before(_day(as_of)) == 0:
         raise ValuationInputError(
             "No sales closed before this date.", fields={"as_of": ["No sales closed before this date."]}

@@ -6,9 +6,6 @@ the snake_case of RESO Data Dictionary names where one exists.
 
 from __future__ import annotations
 
-import datetime
-
-from django.utils import timezone
 from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
@@ -82,11 +79,6 @@ class ValuationRequestSerializer(serializers.Serializer):
     exclude_listing_keys = serializers.ListField(
         child=serializers.CharField(max_length=64), required=False, max_length=200, help_text="Leave these sales out."
     )
-
-    def validate_as_of(self, value: datetime.date) -> datetime.date:
-        if value > timezone.localdate() + datetime.timedelta(days=366):
-            raise serializers.ValidationError("Must be within a year from today.")
-        return value
 
     def validate(self, attrs: dict) -> dict:
         key = (attrs.get("listing_key") or "").strip()

@@ -56,6 +56,13 @@ def test_as_of_defaults_to_today_or_the_day_after_the_newest_sale(agent_api, mar
     assert response.json()["as_of"] == str(newest + datetime.timedelta(days=1))
 
 
+def test_a_date_more_than_a_year_ahead_is_400_on_as_of(agent_api, market):
+    response = _post(agent_api, **SUBJECT, as_of="9999-12-31")
+
+    assert response.status_code == 400
+    assert response.json()["fields"] == {"as_of": ["Must be within a year from today."]}
+
+
 def test_values_a_listing_by_key_and_never_uses_its_own_sale(agent_api, market):
     subject_sale = market[-1]  # closed 2016-06-29
 
