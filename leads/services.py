@@ -17,6 +17,7 @@ from decimal import Decimal
 
 from django.core.cache import cache
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from properties.models import Listing, StandardStatus
@@ -41,6 +42,8 @@ from .models import (
     Task,
     WebhookDelivery,
 )
+from .routing_snapshot import invalidate as invalidate_routing_snapshots
+from .routing_snapshot import own_copy, routing_snapshot
 
 logger = logging.getLogger(__name__)
 
@@ -231,8 +234,6 @@ def _advisory_lock(keys: list[str]) -> None:
 
 
 def _duplicate_filter(*, brokerage_id: int, email: str, phone: str):
-    from django.db.models import Q
-
     from .normalize import normalize_email, normalize_phone
 
     email_n, phone_n = normalize_email(email), normalize_phone(phone) or ""
@@ -573,6 +574,8 @@ def receive_webhook_lead(
             return capture_lead(source=source, data=data, idempotency_key=idempotency_key, in_transaction=record)
         except IntegrityError:
             # A concurrent delivery with the same key committed first: answer as a redelivery.
+            # (Or a snapshot's agent or rule was deleted by another process: read it afresh.)
+            invalidate_routing_snapshots()
             continue
     raise DomainError("The delivery could not be recorded; retry later.")
 
@@ -830,34 +833,15 @@ def _rotate(*, brokerage_id: int, key: str, agents: list[Agent], now, weighted: 
     return next((a for a in available if a.pk == chosen_id), None)
 
 
-def _rule_agents(rule: RoutingRule, *, all_agents: list[Agent]) -> list[Agent]:
+def _rule_agents(rule: RoutingRule, *, all_agents: list[Agent], pools: dict[int, frozenset[int]]) -> list[Agent]:
     if rule.target == RoutingRule.Target.AGENT:
         return [a for a in all_agents if a.pk == rule.target_agent_id]
     if rule.target == RoutingRule.Target.TEAM:
         return [a for a in all_agents if a.team_id == rule.target_team_id]
     if rule.target == RoutingRule.Target.POOL:
-        pool_ids = {a.pk for a in rule.pool.all()}
+        pool_ids = pools.get(rule.pk, frozenset())
         return [a for a in all_agents if a.pk in pool_ids]
     return all_agents
-
-
-#: What routing reads of an agent (and of its user, for availability and the notification).
-_ROUTING_AGENT_FIELDS = (
-    "id",
-    "brokerage_id",
-    "team_id",
-    "is_active",
-    "is_paused",
-    "routing_weight",
-    "work_start",
-    "work_end",
-    "time_zone",
-    "user__id",
-    "user__is_active",
-    "user__first_name",
-    "user__last_name",
-    "user__email",
-)
 
 
 @dataclass(frozen=True)
@@ -870,26 +854,22 @@ class RouteChoice:
 
 
 def _choose_route(*, contact: Contact, now, exclude: set[int] = frozenset()) -> RouteChoice:
-    """Walk the routing chain (see ``leads.routing``) for a contact; takes at most one rotation turn."""
-    agents = [
-        a
-        for a in Agent.objects.filter(brokerage_id=contact.brokerage_id)
-        .select_related("user")
-        .only(*_ROUTING_AGENT_FIELDS)
-        .order_by("pk")
-        if a.pk not in exclude
-    ]
+    """Walk the routing chain (see ``leads.routing``) for a contact; takes at most one rotation turn.
+
+    Agents and rules come from the brokerage's routing snapshot (``leads.routing_snapshot``).
+    """
+    config = routing_snapshot(contact.brokerage_id)
+    agents = [a for a in config.agents if a.pk not in exclude]
     skipped: list[str] = []
     listing = contact.inquiry_listing if contact.inquiry_listing_id else None
     if listing is not None and listing.list_agent_id:
         list_agent = next((a for a in agents if a.pk == listing.list_agent_id), None)
         if list_agent is not None and routing.is_available(_candidate(list_agent), now=now):
-            return RouteChoice(list_agent, None, f"Listing agent of {listing.display_address}")
+            return RouteChoice(own_copy(list_agent), None, f"Listing agent of {listing.display_address}")
         if listing.list_agent_id not in exclude and list_agent is not None:
             skipped.append("listing agent unavailable")
     facts = _lead_facts(contact)
-    rules = RoutingRule.objects.filter(brokerage_id=contact.brokerage_id, is_active=True)
-    for rule in rules:
+    for rule in config.rules:
         conditions = routing.RuleConditions(
             source_id=rule.source_id,
             postal_codes=frozenset(rule.postal_codes or []),
@@ -904,7 +884,7 @@ def _choose_route(*, contact: Contact, now, exclude: set[int] = frozenset()) -> 
         chosen = _rotate(
             brokerage_id=contact.brokerage_id,
             key=f"rule:{rule.pk}",
-            agents=_rule_agents(rule, all_agents=agents),
+            agents=_rule_agents(rule, all_agents=agents, pools=config.pools),
             now=now,
             weighted=weighted,
         )
@@ -913,12 +893,12 @@ def _choose_route(*, contact: Contact, now, exclude: set[int] = frozenset()) -> 
             if rule.target == RoutingRule.Target.AGENT:
                 how = "assigned agent"
             prefix = f"{'; '.join(skipped)}; " if skipped else ""
-            return RouteChoice(chosen, rule, f"{prefix}Rule {rule.order} “{rule.name}” ({why}), {how}")
+            return RouteChoice(own_copy(chosen), rule, f"{prefix}Rule {rule.order} “{rule.name}” ({why}), {how}")
         skipped.append(f"rule “{rule.name}” had no available agent")
     chosen = _rotate(brokerage_id=contact.brokerage_id, key="default", agents=agents, now=now, weighted=True)
     prefix = f"{'; '.join(skipped)}; " if skipped else ""
     if chosen is not None:
-        return RouteChoice(chosen, None, f"{prefix}No rule matched: weighted rotation among available agents")
+        return RouteChoice(own_copy(chosen), None, f"{prefix}No rule matched: weighted rotation among available agents")
     return RouteChoice(None, None, f"{prefix}No agent available: held by the broker")
 
 
@@ -1248,8 +1228,6 @@ def match_listing_to_searches(*, listing_id: int, previous_list_price: Decimal |
     (``previous_list_price`` above the current price) re-offers the listing to searches
     that had not matched before. Idempotent: one Match per search and listing.
     """
-    from django.db.models import Q
-
     from .matching import ListingFacts, match_listing
 
     listing = Listing.objects.filter(pk=listing_id, standard_status=StandardStatus.ACTIVE).first()

@@ -3,6 +3,14 @@ import pytest
 from tests.factories.core import AgentFactory, BrokerageFactory, make_broker
 
 
+@pytest.fixture(autouse=True)
+def _fresh_routing_snapshots():
+    """Each test starts with no routing snapshot (they are per process and outlive a test)."""
+    from leads.routing_snapshot import invalidate
+
+    invalidate()
+
+
 @pytest.fixture
 def brokerage(db):
     return BrokerageFactory()

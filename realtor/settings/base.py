@@ -249,6 +249,10 @@ CELERY_BEAT_SCHEDULE: dict = {
 # matching lives in leads, which properties may not import.
 LISTING_CHANGE_HOOKS = ["leads.services.on_listing_market_event"]
 
+# Lead routing reads a brokerage's agents and rules from a per-process snapshot this many
+# seconds old at most (leads/routing_snapshot.py); a change in this process drops it at once.
+LEADS_ROUTING_SNAPSHOT_SECONDS = env.float("LEADS_ROUTING_SNAPSHOT_SECONDS", default=2.0)
+
 # AI gateway (realtor/ai.py): Claude when a key is set, deterministic fallback otherwise.
 ANTHROPIC_API_KEY = env("ANTHROPIC_API_KEY", default="")
 ANTHROPIC_MODEL = env("ANTHROPIC_MODEL", default="claude-sonnet-4-5")
