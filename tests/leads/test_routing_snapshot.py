@@ -90,6 +90,8 @@ def test_the_routed_agent_is_the_callers_own_copy(office):
     contact = capture(brokerage, "copy@example.test").contact
     contact.assigned_agent.routing_weight = 99
     contact.assigned_agent.user.first_name = "Changed"
-    shared = next(a for a in routing_snapshot.routing_snapshot(brokerage.pk).agents if a.pk == contact.assigned_agent_id)
+    shared = next(
+        a for a in routing_snapshot.routing_snapshot(brokerage.pk).agents if a.pk == contact.assigned_agent_id
+    )
     assert shared.routing_weight != 99
     assert shared.user.first_name != "Changed"
