@@ -38,11 +38,15 @@ class CMANewForm(forms.Form):
     latitude = forms.FloatField(required=False, min_value=-90, max_value=90)
     longitude = forms.FloatField(required=False, min_value=-180, max_value=180)
     postal_code = forms.RegexField(required=False, regex=r"^\d{5}(-\d{4})?$", label="ZIP code")
-    living_area = forms.IntegerField(required=False, min_value=1, max_value=100_000, label="Living area (sq ft)")
+    living_area = forms.IntegerField(
+        required=False, min_value=1, max_value=valuation_service.MAX_LIVING_AREA, label="Living area (sq ft)"
+    )
     bedrooms_total = forms.IntegerField(required=False, min_value=0, max_value=30, label="Bedrooms")
     bathrooms = forms.DecimalField(required=False, min_value=0, max_value=30, decimal_places=2, label="Bathrooms")
     year_built = forms.IntegerField(required=False, min_value=1600, max_value=2200)
-    lot_size_square_feet = forms.IntegerField(required=False, min_value=0, max_value=100_000_000, label="Lot (sq ft)")
+    lot_size_square_feet = forms.IntegerField(
+        required=False, min_value=0, max_value=valuation_service.MAX_LOT_SIZE, label="Lot (sq ft)"
+    )
     property_sub_type = forms.ChoiceField(
         required=False, choices=[("", "—"), *PropertySubType.choices], label="Property sub-type"
     )

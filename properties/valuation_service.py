@@ -61,6 +61,10 @@ SUBJECT_FIELDS = (
 
 #: How far past today a valuation date may be: the engine values as of a date, it does not forecast.
 MAX_DAYS_AHEAD = 366
+#: The largest subject the forms and the API take, sq ft: beyond them a value overflows a CMA's
+#: money columns (see ``cma_services``), and no home is that big.
+MAX_LIVING_AREA = 100_000
+MAX_LOT_SIZE = 100_000_000
 
 
 class ValuationInputError(DomainError):

@@ -44,7 +44,9 @@ class ValuationRequestSerializer(serializers.Serializer):
     listing_key = serializers.CharField(required=False, max_length=64, help_text="RESO ListingKey of the subject.")
     latitude = serializers.FloatField(required=False, min_value=-90, max_value=90, help_text="WGS84 degrees.")
     longitude = serializers.FloatField(required=False, min_value=-180, max_value=180, help_text="WGS84 degrees.")
-    living_area = serializers.FloatField(required=False, min_value=1, max_value=100_000, help_text="Square feet.")
+    living_area = serializers.FloatField(
+        required=False, min_value=1, max_value=valuation_service.MAX_LIVING_AREA, help_text="Square feet."
+    )
     bedrooms_total = serializers.IntegerField(required=False, allow_null=True, min_value=0, max_value=50)
     bathrooms = serializers.DecimalField(
         required=False, allow_null=True, min_value=0, max_value=50, max_digits=5, decimal_places=2,
@@ -52,7 +54,9 @@ class ValuationRequestSerializer(serializers.Serializer):
     )  # fmt: skip
     bathrooms_total_integer = serializers.IntegerField(required=False, allow_null=True, min_value=0, max_value=50)
     year_built = serializers.IntegerField(required=False, allow_null=True, min_value=1600, max_value=2200)
-    lot_size_square_feet = serializers.FloatField(required=False, allow_null=True, min_value=0, max_value=100_000_000)
+    lot_size_square_feet = serializers.FloatField(
+        required=False, allow_null=True, min_value=0, max_value=valuation_service.MAX_LOT_SIZE
+    )
     property_type = serializers.ChoiceField(choices=PropertyType.choices, required=False, allow_blank=True)
     property_sub_type = serializers.ChoiceField(choices=PropertySubType.choices, required=False, allow_blank=True)
     parcel_number = serializers.CharField(required=False, allow_blank=True, max_length=50)

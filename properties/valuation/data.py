@@ -393,6 +393,12 @@ class SalesData:
         n = self.rows_before(before_day)
         return month if n == 0 else min(month, int(self.close_month[n - 1]) + 1)
 
+    def last_fit_day(self, before_day: int) -> int:
+        """Return ``before_day``, or the first day of :meth:`last_fit_month` when that is earlier."""
+        month = month_number(date_from_day(before_day))
+        fit_month = self.last_fit_month(before_day, month)
+        return before_day if fit_month == month else day_number(month_start(fit_month))
+
     def coverage(self, column: str, end: int | None = None) -> float:
         """Return the share (0..1) of the first ``end`` rows that know ``column``."""
         values = getattr(self, column)[:end]

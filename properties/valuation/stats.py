@@ -65,7 +65,7 @@ def market_statistics(
         if not len(rows):
             raise ValueError(f"no closed sales in ZIP {postal_code} before the statistics date")
     # Past the month after the newest sale no sale is added: fit (or reuse) the index there.
-    cutoff_fit = min(cutoff, day_number(month_start(int(data.close_month[n - 1]) + 1)))
+    cutoff_fit = data.last_fit_day(cutoff)
     if index is None or index.cutoff_day != cutoff_fit:
         index = MarketIndex(data, cutoff_fit)
     first, last = month_number(start), month_number(end)

@@ -411,6 +411,10 @@ def test_a_date_years_after_the_data_uses_the_fit_of_the_month_after_the_newest_
         engine.value(subject, date(9999, 12, 31))
     assert engine.period_fit(month_number(date(9999, 12, 1))) is engine.period_fit(month_number(after))
     assert engine.effective_month(month_number(date(2016, 11, 1))) == month_number(date(2016, 11, 1))
+    # The same rule in days (market statistics' index cutoff): a day past the data stops at
+    # the first day of the month after the newest sale; a day before that is kept.
+    assert data.last_fit_day(day_number(date(9999, 12, 31))) == day_number(after)
+    assert data.last_fit_day(day_number(date(2016, 11, 17))) == day_number(date(2016, 11, 17))
 
 
 def test_insufficient_history_raises():
